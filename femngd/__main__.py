@@ -1,0 +1,5 @@
+import sys
+
+from femngd.cli import main
+
+sys.exit(main())
