@@ -1,0 +1,79 @@
+"""Objectives: a loss L(θ) = ℓ(v_θ) seen through a model and a discretization, with its metric.
+
+An :class:`Objective` bundles a loss, a model, the points or FE space where the model is
+evaluated, and the metric X that defines the natural gradient. Linearizing it at θ gives all
+an optimizer needs (:class:`Linearization`): L(θ), ∇_θL = Jᵀ ∂ℓ/∂V, the Gram matrix
+G = JᵀXJ of the tangent space in the chosen metric (or the Gauss–Newton G_H = J_Rᵀ W J_R),
+and closures that transport a previous iterate's information onto the current tangent space:
+
+* ``cross_gram(θ')``          = J(θ)ᵀ X J(θ')               (LM momentum, DESIGN §6)
+* ``pullback_difference(θ')`` = J(θ)ᵀ X (V(θ) − V(θ'))      (FD momentum)
+
+Stochastic objectives draw new points in :meth:`Objective.resample`; between two calls to it
+every method sees the same points, so losses, gradients and Gram matrices are consistent.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+__all__ = ["Linearization", "Objective"]
+
+
+@dataclass
+class Linearization:
+    """First-order information of an objective at θ in its metric X.
+
+    Attributes:
+        theta: the parameters θ (p,).
+        loss: L(θ).
+        grad: ∇_θ L(θ) (p,).
+        gram: G(θ) (p, p), symmetric positive semidefinite.
+        cross_gram: θ' ↦ J(θ)ᵀ X J(θ') (p, p), on the same points/space as ``gram``.
+        pullback_difference: θ' ↦ J(θ)ᵀ X (V(θ) − V(θ')) (p,).
+        info: free-form diagnostics (e.g. timings).
+    """
+
+    theta: np.ndarray
+    loss: float
+    grad: np.ndarray
+    gram: np.ndarray
+    cross_gram: Callable[[np.ndarray], np.ndarray]
+    pullback_difference: Callable[[np.ndarray], np.ndarray]
+    info: dict = field(default_factory=dict)
+
+
+class Objective(ABC):
+    """A loss of a parametric model together with the metric of its natural gradient."""
+
+    n_params: int
+    #: name of the metric used by :meth:`linearize`: "l2", "h1" or "gauss-newton"
+    metric: str
+
+    def resample(self, rng: np.random.Generator) -> None:
+        """Draw new sample points (stochastic objectives); deterministic ones do nothing."""
+
+    @abstractmethod
+    def loss(self, theta: np.ndarray) -> float:
+        """L(θ) on the current points; cheap (no Jacobians): used by line searches."""
+
+    @abstractmethod
+    def gradient(self, theta: np.ndarray) -> np.ndarray:
+        """∇_θ L(θ) on the current points."""
+
+    @abstractmethod
+    def linearize(self, theta: np.ndarray) -> Linearization:
+        """Loss, gradient, Gram matrix and transport closures at θ."""
+
+    @abstractmethod
+    def evaluate(
+        self, theta: np.ndarray, x: np.ndarray, order: int = 0
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """The trained function v_θ (boundary treatment included) at points x (m, dim).
+
+        Returns (values (m,), gradients (m, dim) or None if ``order == 0``). Used to measure
+        errors against the Galerkin and exact solutions, whatever the discretization.
+        """
