@@ -1,0 +1,104 @@
+"""Command-line pieces shared by the subcommands: the problem/mesh/space options, JSON output."""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+__all__ = ["add_discretization_arguments", "discretization_from_args", "positive_float", "positive_int",
+           "print_json", "write_json_atomic", "format_rows"]
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite float > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be finite and > 0, got {text}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer ≥ 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
+    return value
+
+
+def add_discretization_arguments(parser: argparse.ArgumentParser, n_default: int = 64) -> None:
+    """--eps, --n, --dim, --problem, --degree, --mesh."""
+    from femngd.fem import PROBLEM_NAMES
+
+    parser.add_argument("--eps", type=positive_float, default=1e-2, help="diffusion ε > 0 (default: %(default)s)")
+    parser.add_argument("--n", type=positive_int, default=n_default,
+                        help="cells per direction (default: %(default)s)")
+    parser.add_argument("--dim", type=int, choices=(1, 2), default=1, help="space dimension (default: 1)")
+    parser.add_argument("--problem", choices=PROBLEM_NAMES, default="layer",
+                        help="layer: boundary/corner layer; smooth: manufactured; poisson (default: layer)")
+    parser.add_argument("--degree", type=int, choices=(1, 2), default=1, help="P1 or P2 (default: 1)")
+    parser.add_argument("--mesh", default="uniform", metavar="uniform|shishkin|PATH",
+                        help="uniform, shishkin (layer-adapted) or a 2D mesh file (default: uniform)")
+
+
+def discretization_from_args(args: argparse.Namespace):
+    """(problem, space) described by the options of :func:`add_discretization_arguments`."""
+    from femngd.fem import FESpace, make_mesh, make_problem
+
+    problem = make_problem(args.problem, args.eps, args.dim)
+    mesh = make_mesh(args.mesh, args.n, args.dim, eps=args.eps, degree=args.degree)
+    return problem, FESpace(mesh, degree=args.degree)
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: NaN/inf become null, numpy scalars and arrays become Python values."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if hasattr(value, "tolist"):
+        return _clean(value.tolist())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def print_json(payload: dict[str, Any]) -> None:
+    """One JSON object on stdout (NaN → null)."""
+    json.dump(_clean(payload), sys.stdout)
+    sys.stdout.write("\n")
+
+
+def write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
+    """Write JSON to ``path`` atomically (temporary file in the same folder, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            json.dump(_clean(payload), handle, indent=1)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def format_rows(rows: list[tuple[str, Any]]) -> str:
+    """A two-column human-readable table."""
+    width = max(len(k) for k, _ in rows)
+    lines = []
+    for key, value in rows:
+        text = f"{value:.4e}" if isinstance(value, float) else str(value)
+        lines.append(f"{key:<{width}}  {text}")
+    return "\n".join(lines)

@@ -1,0 +1,28 @@
+"""``femngd demo``: the ε-sweep of NGD and natural momentum vs Galerkin and SUPG on defaults."""
+from __future__ import annotations
+
+import argparse
+import copy
+from typing import Any
+
+from .study import add_output_arguments, run_and_report
+
+__all__ = ["register"]
+
+
+def _run(args: argparse.Namespace) -> int:
+    from femngd.studies.demo import DEMO_CONFIG
+
+    return run_and_report(copy.deepcopy(DEMO_CONFIG), args)
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``demo`` sub-command."""
+    parser = subparsers.add_parser(
+        "demo", help="ε-sweep: NGD and natural momentum vs Galerkin and SUPG (about 1-2 min)",
+        description="The main job on built-in defaults: boundary layer -eps u'' + u' = 1 for "
+        "eps in {1e-1, 3e-2, 1e-2}; Galerkin, SUPG, Shishkin-mesh Galerkin and FE coefficients "
+        "trained by NGD and natural momentum. Prints a table, writes figures to --out.",
+    )
+    add_output_arguments(parser, default_out="femngd-results")
+    parser.set_defaults(func=_run)

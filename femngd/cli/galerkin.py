@@ -1,0 +1,49 @@
+"""``femngd galerkin``: the Galerkin (or SUPG) reference solution and its errors."""
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any
+
+from .common import add_discretization_arguments, discretization_from_args, format_rows, print_json
+
+__all__ = ["register", "solve_reference"]
+
+
+def solve_reference(problem, space, stabilization: str = "none") -> dict[str, Any]:
+    """Solve and measure: dofs, errors against the exact solution, overshoot, seconds."""
+    from femngd.fem import error_report, galerkin, supg
+
+    start = time.perf_counter()
+    u = supg(problem, space) if stabilization == "supg" else galerkin(problem, space)
+    seconds = time.perf_counter() - start
+    out: dict[str, Any] = {"dofs": int(space.n_dofs), **error_report(space, u, problem.exact, problem.exact_grad)}
+    if problem.exact is not None:
+        out["overshoot"] = float(max(0.0, u.max() - problem.exact(space.dof_locations).max()))
+    out["seconds"] = seconds
+    return out
+
+
+def _run(args: argparse.Namespace) -> int:
+    problem, space = discretization_from_args(args)
+    result = solve_reference(problem, space, args.stabilization)
+    result = {"problem": problem.name, "eps": args.eps, "n": args.n, "dim": args.dim, "degree": args.degree,
+              "mesh": args.mesh, "stabilization": args.stabilization, **result}
+    if args.json:
+        print_json(result)
+    else:
+        print(format_rows(list(result.items())))
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``galerkin`` sub-command."""
+    parser = subparsers.add_parser(
+        "galerkin", help="Galerkin/SUPG reference solution and its errors",
+        description="Solve -eps u'' + b.grad u = f with P1/P2 finite elements (Galerkin or SUPG) "
+        "and report the errors against the exact solution.")
+    add_discretization_arguments(parser)
+    parser.add_argument("--stabilization", choices=("none", "supg"), default="none",
+                        help="none (Galerkin) or supg (default: none)")
+    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    parser.set_defaults(func=_run)

@@ -1,0 +1,238 @@
+"""One run of a study: a small JSON-able spec dict in, a JSON-able result dict out.
+
+A spec names its ``kind`` and the problem it solves::
+
+    {"kind": "galerkin", "label": "galerkin", "problem": "layer_1d", "eps": 0.01,
+     "mesh": {"kind": "uniform", "n": 32, "degree": 1}}
+
+Trained runs add ``seed``, ``model``, ``model_options``, ``loss``, ``metric``,
+``objective_options``, ``optimizer``, ``optimizer_options``, ``iterations``, ``tol`` and
+``time_budget``. :func:`run_spec` is a pure function of the spec (deterministic for its
+seed), so runs can execute in any process, in any order.
+
+Kinds are looked up in a registry (:func:`register_kind`) holding "galerkin", "supg",
+"shishkin" and "trained", or given as ``"package.module:function"`` (imported on demand, so
+worker processes find user-defined kinds too).
+
+Results hold scalar errors (``l2_error_exact``, ``relative_l2_error_exact``,
+``relative_l2_error_galerkin``, ...), ``n_dofs``, a ``solution`` sampled for figures
+(``x``, ``u``, ``exact``), for trained runs a ``history`` of per-iteration curves, and a
+``timing`` dict: the only part that varies between repetitions of the same spec.
+"""
+from __future__ import annotations
+
+import importlib
+import time
+from typing import Any, Callable
+
+import numpy as np
+
+__all__ = ["register_kind", "resolve_kind", "run_spec", "plot_points", "RUN_KINDS"]
+
+RunKind = Callable[[dict[str, Any]], dict[str, Any]]
+RUN_KINDS: dict[str, RunKind] = {}
+
+
+def register_kind(name: str, func: RunKind) -> RunKind:
+    """Register ``func(spec) -> result`` as the run kind ``name``; returns ``func``."""
+    if not isinstance(name, str) or not name or ":" in name:
+        raise ValueError(f"name: must be a non-empty string without ':', got {name!r}")
+    RUN_KINDS[name] = func
+    return func
+
+
+def resolve_kind(kind: str) -> RunKind:
+    """The function of a registered kind or of a ``"module:function"`` path."""
+    if kind in RUN_KINDS:
+        return RUN_KINDS[kind]
+    if isinstance(kind, str) and ":" in kind:
+        module_name, _, attr = kind.partition(":")
+        try:
+            return getattr(importlib.import_module(module_name), attr)
+        except (ImportError, AttributeError) as exc:
+            raise ValueError(f"kind: cannot import {kind!r}: {exc}") from None
+    raise ValueError(f"kind: unknown run kind {kind!r} (known: {', '.join(sorted(RUN_KINDS))})")
+
+
+def run_spec(spec: dict[str, Any]) -> dict[str, Any]:
+    """Execute one run: ``resolve_kind(spec["kind"])(spec)``, with its wall time in ``timing``."""
+    if not isinstance(spec, dict) or "kind" not in spec:
+        raise ValueError("spec: must be a dict with a 'kind'")
+    start = time.perf_counter()
+    result = dict(resolve_kind(spec["kind"])(spec))
+    timing = dict(result.get("timing") or {})
+    timing.setdefault("seconds", time.perf_counter() - start)
+    result["timing"] = timing
+    return result
+
+
+def plot_points(dim: int, eps: float, n: int = 400) -> np.ndarray:
+    """Sampling points for solution figures, refined towards the layer at 1.
+
+    1D: x ∈ [0, 1]; 2D: the diagonal (t, t). Uniform points plus ``n/2`` points in
+    [1 − 10ε, 1] so that the layer of width O(ε) is resolved.
+    """
+    t = np.concatenate([np.linspace(0.0, 1.0, n + 1), 1.0 - np.geomspace(1e-3 * eps, 10 * eps, n // 2)])
+    t = np.unique(np.clip(t, 0.0, 1.0))
+    return np.repeat(t[:, None], dim, axis=1)
+
+
+# --- reference runs (femngd.fem) ---------------------------------------------------------------
+
+def _fem():
+    try:
+        return importlib.import_module("femngd.fem")
+    except ImportError as exc:  # pragma: no cover - depends on the build state
+        raise ImportError(f"reference runs need femngd.fem, which failed to import: {exc}") from exc
+
+
+def _problem(spec: dict[str, Any]):
+    fem = _fem()
+    factory = getattr(fem, spec["problem"], None)
+    if factory is None:
+        raise ValueError(f"problem: femngd.fem has no problem {spec['problem']!r}")
+    if spec["problem"] == "poisson_2d":
+        return factory()
+    return factory(eps=spec["eps"])
+
+
+def _space(problem, mesh_spec: dict[str, Any], eps: float):
+    """FESpace on the spec's mesh: uniform (1D/2D) or Shishkin (1D)."""
+    fem = _fem()
+    n, degree = mesh_spec["n"], mesh_spec["degree"]
+    if mesh_spec["kind"] == "shishkin":
+        mesh = fem.shishkin_mesh_1d(n, eps, degree=degree)
+    elif problem.dim == 1:
+        mesh = fem.uniform_mesh_1d(n)
+    else:
+        mesh = fem.unit_square_mesh(n)
+    return fem.FESpace(mesh, degree=degree)
+
+
+def _sample_fe(space, u: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """u_h(x) for an FE nodal vector u at points x (m, dim), via scikit-fem probes."""
+    return np.asarray(space.basis.probes(x.T) @ u).ravel()
+
+
+def _fe_errors(problem, space, u: np.ndarray) -> dict[str, float]:
+    """Errors of an FE function u (full nodal vector) against the exact solution (nan if none)."""
+    fem = _fem()
+    if problem.exact is None:
+        return dict.fromkeys(("l2_error_exact", "relative_l2_error_exact", "max_nodal_error"), np.nan)
+    out = {
+        "l2_error_exact": fem.l2_error(space, u, problem.exact),
+        "relative_l2_error_exact": fem.relative_l2_error(space, u, problem.exact),
+        "max_nodal_error": fem.max_nodal_error(space, u, problem.exact),
+    }
+    if problem.exact_grad is not None:
+        out["h1_error_exact"] = fem.h1_error(space, u, problem.exact_grad)
+    return out
+
+
+def _relative_mass_distance(space, u: np.ndarray, ref: np.ndarray) -> float:
+    """‖u − ref‖_{L2} / ‖ref‖_{L2} for two FE functions of the same space: √(dᵀMd / rᵀMr)."""
+    mass = space.mass()
+    d = u - ref
+    return float(np.sqrt((d @ (mass @ d)) / (ref @ (mass @ ref))))
+
+
+def _solution_samples(problem, values: np.ndarray, x: np.ndarray) -> dict[str, Any]:
+    exact = problem.exact(x) if problem.exact is not None else None
+    t = x[:, 0]
+    return {"x": t, "u": values, "exact": exact}
+
+
+def _reference(spec: dict[str, Any], solver: str, mesh_kind: str | None = None) -> dict[str, Any]:
+    """Galerkin or SUPG on the spec's mesh (or on a Shishkin mesh), with errors and samples."""
+    fem = _fem()
+    problem = _problem(spec)
+    mesh_spec = dict(spec["mesh"], kind=mesh_kind or spec["mesh"]["kind"])
+    space = _space(problem, mesh_spec, spec["eps"])
+    u = getattr(fem, solver)(problem, space)
+    same_as_galerkin_space = mesh_spec["kind"] == spec["mesh"]["kind"]
+    if solver == "galerkin" and same_as_galerkin_space:
+        rel_gal = 0.0
+    elif same_as_galerkin_space:
+        rel_gal = _relative_mass_distance(space, u, fem.galerkin(problem, space))
+    else:
+        rel_gal = np.nan  # different mesh: no common FE space
+    x = plot_points(problem.dim, spec["eps"])
+    return {
+        **_fe_errors(problem, space, u),
+        "relative_l2_error_galerkin": rel_gal,
+        "n_dofs": int(space.n_dofs),
+        "h": float(np.max(space.h)),
+        "solution": _solution_samples(problem, _sample_fe(space, u, x), x),
+    }
+
+
+register_kind("galerkin", lambda spec: _reference(spec, "galerkin"))
+register_kind("supg", lambda spec: _reference(spec, "supg"))
+register_kind("shishkin", lambda spec: _reference(spec, "galerkin", mesh_kind="shishkin"))
+
+
+# --- trained runs (femngd.natural.factory + femngd.optim + femngd.train) ----------------------
+
+def _training_api() -> dict[str, Any]:
+    """The functions a trained run needs; a clear ImportError naming what is missing."""
+    names = {
+        "build_model": ("femngd.natural.factory", "build_model"),
+        "build_objective": ("femngd.natural.factory", "build_objective"),
+        "ErrorMeter": ("femngd.natural.errors", "ErrorMeter"),
+        "build_optimizer": ("femngd.optim", "build_optimizer"),
+        "train": ("femngd.train", "train"),
+    }
+    api = {}
+    for key, (module, attr) in names.items():
+        try:
+            api[key] = getattr(importlib.import_module(module), attr)
+        except (ImportError, AttributeError) as exc:
+            raise ImportError(f"trained runs need {module}.{attr}, which is not available: {exc}") from exc
+    return api
+
+
+def _history_columns(history: Any) -> dict[str, list]:
+    """History as columns {name: [per-iteration values]} from a dict of lists or a list of dicts."""
+    if isinstance(history, dict):
+        return {k: list(np.asarray(v, dtype=float)) for k, v in history.items()}
+    rows = list(history or [])
+    keys = dict.fromkeys(k for row in rows for k in row)
+    return {k: [float(row.get(k, np.nan)) for row in rows] for k in keys}
+
+
+def _trained(spec: dict[str, Any]) -> dict[str, Any]:
+    """Build model, objective and optimizer from the spec, train, measure errors."""
+    api = _training_api()
+    problem = _problem(spec)
+    space = _space(problem, spec["mesh"], spec["eps"])
+    model = api["build_model"](spec["model"], problem=problem, space=space, **spec["model_options"])
+    objective = api["build_objective"](
+        problem, space, model, loss=spec["loss"], metric=spec["metric"], seed=spec["seed"],
+        **spec["objective_options"],
+    )
+    optimizer = api["build_optimizer"](spec["optimizer"], **spec["optimizer_options"])
+    meter = api["ErrorMeter"](problem, space)
+    theta0 = model.init(spec["seed"])
+    out = api["train"](
+        objective, optimizer, theta0, iterations=spec["iterations"], tol=spec["tol"],
+        time_budget=spec["time_budget"], meter=meter, seed=spec["seed"],
+    )
+    history = _history_columns(out.history)
+    timing = {"time": history.pop("time", None) or history.pop("seconds", None)}
+    x = plot_points(problem.dim, spec["eps"])
+    values, _ = objective.evaluate(out.theta, x, order=0)
+    return {
+        **{k: float(v) for k, v in meter(objective, out.theta).items()},
+        "n_params": int(np.size(out.theta)),
+        "n_dofs": int(space.n_dofs),
+        "h": float(np.max(space.h)),
+        "iterations": len(history.get("loss", [])),
+        "diverged": bool(out.diverged),
+        "message": str(out.message),
+        "history": history,
+        "timing": timing,
+        "solution": _solution_samples(problem, values, x),
+    }
+
+
+register_kind("trained", _trained)

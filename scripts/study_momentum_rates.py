@@ -1,0 +1,192 @@
+"""Issue 5, study 1: measured vs predicted convergence rates of NGD and natural momentum.
+
+Linear FE model (V = θ on the interior DOFs of P1 on a uniform mesh of (0,1)), FE residual loss
+L(θ) = ½‖Aθ − F‖²_{M⁻¹} for −εu″ + u′ = 1, L2 metric (G = M). Natural gradient directions are
+then ``M⁻¹∇L = P θ − q`` with ``P = M⁻¹AᵀM⁻¹A``, ``q = M⁻¹AᵀM⁻¹F``, and every natural variant is
+a preconditioned method on the pencil ``(AᵀM⁻¹A, M)`` with eigenvalues λ₁ ≤ … ≤ λ_n (DESIGN §4–5):
+
+* NGD                ``θ ← θ − α(Pθ − q)``, α = 2/(λ₁+λ_n), predicted rate (κ−1)/(κ+1);
+* natural heavy ball (LM; G_{k,k−1} = G so the transported momentum is c_{k−1})
+  ``c ← βc − α(Pθ − q)``, ``θ ← θ + c`` at Polyak's (α, β), predicted (√κ−1)/(√κ+1);
+* natural Nesterov   ``c ← βc − α(P(θ + βc) − q)``, ``θ ← θ + c``, α = 1/λ_n,
+  β = (√κ−1)/(√κ+1), predicted 1 − 1/√κ.
+
+The measured rate is the geometric mean of the error ratios ‖θ_{k+1} − θ*‖/‖θ_k − θ*‖ over the
+second half of the run (θ* the Galerkin solution), the run being long enough for the predicted
+rate to reduce the error by ``--reduction`` or capped at ``--max-iterations`` (then the record says
+``asymptotic: false``: the transient is not over and the figure says little about the rate).
+At the optimal momentum parameters the extreme modes are Jordan blocks (double roots), the
+error behaves like k·ρ^k and the window ratio over [K/2, K] is ρ·2^{2/K}: the column
+``measured_rate_jordan`` divides that factor out.
+
+Usage:  python scripts/study_momentum_rates.py [--out DIR] [--eps 1e-1 1e-2] [--n 32 64 128]
+Writes DIR/momentum_rates.json and DIR/momentum_rates.png and prints a table.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+
+from femngd.optim import theory
+
+METHODS = ("ngd", "natural-heavy-ball", "natural-nesterov")
+
+
+# ----------------------------------------------------------------------------- the FE problem
+def fe_residual_problem(eps: float, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Interior (A, M, F) of −εu″ + u′ = 1, u(0) = u(1) = 0, P1 on n uniform cells (dense)."""
+    try:
+        from femngd.fem import FESpace, assemble_system, layer_1d, uniform_mesh_1d
+    except ImportError:
+        return _skfem_problem(eps, n)
+    system = assemble_system(layer_1d(eps=eps), FESpace(uniform_mesh_1d(n), degree=1))
+    return system.A_ii.toarray(), system.M_ii.toarray(), np.asarray(system.rhs_i, dtype=float)
+
+
+def _skfem_problem(eps: float, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Stand-in until femngd.fem lands: the same matrices assembled with scikit-fem directly."""
+    import skfem
+    from skfem.helpers import dot, grad
+
+    basis = skfem.Basis(skfem.MeshLine(np.linspace(0.0, 1.0, n + 1)), skfem.ElementLineP1())
+    mass = skfem.BilinearForm(lambda u, v, w: u * v).assemble(basis)
+    stiff = skfem.BilinearForm(lambda u, v, w: dot(grad(u), grad(v))).assemble(basis)
+    adv = skfem.BilinearForm(lambda u, v, w: grad(u)[0] * v).assemble(basis)
+    load = skfem.LinearForm(lambda v, w: 1.0 * v).assemble(basis)
+    interior = basis.complement_dofs(basis.get_dofs())
+    A = (eps * stiff + adv)[interior][:, interior].toarray()
+    return A, mass[interior][:, interior].toarray(), load[interior]
+
+
+# ----------------------------------------------------------------------------- measurement
+def natural_iteration(
+    P: np.ndarray, q: np.ndarray, theta_star: np.ndarray, theta0: np.ndarray,
+    alpha: float, beta: float, nesterov: bool, steps: int,
+) -> np.ndarray:
+    """Run ``c ← βc − α(P(θ [+ βc]) − q)``, ``θ ← θ + c`` (β = 0: NGD); return ‖θ_k − θ*‖, k = 0..steps."""
+    theta, c = theta0.copy(), np.zeros_like(theta0)
+    errors = np.empty(steps + 1)
+    errors[0] = np.linalg.norm(theta - theta_star)
+    for k in range(1, steps + 1):
+        point = theta + beta * c if nesterov else theta
+        c = beta * c - alpha * (P @ point - q)
+        theta += c
+        errors[k] = np.linalg.norm(theta - theta_star)
+    return errors
+
+
+def window_rate(errors: np.ndarray) -> float:
+    """Geometric mean of the error ratios over the second half: (e_K/e_{K/2})^{1/(K − K/2)}."""
+    k = len(errors) // 2
+    return float((errors[-1] / errors[k]) ** (1.0 / (len(errors) - 1 - k)))
+
+
+def parameters(method: str, lam_min: float, lam_max: float) -> tuple[float, float, float]:
+    """(α, β, predicted rate) at the theoretical optimum of each method."""
+    if method == "ngd":
+        alpha, rate = theory.gd_optimal(lam_min, lam_max)
+        return alpha, 0.0, rate
+    optimal = theory.heavy_ball_optimal if method == "natural-heavy-ball" else theory.nesterov_optimal
+    return optimal(lam_min, lam_max)
+
+
+def measure_case(eps: float, n: int, args: argparse.Namespace) -> list[dict]:
+    A, M, F = fe_residual_problem(eps, n)
+    H = A.T @ np.linalg.solve(M, A)
+    H = 0.5 * (H + H.T)
+    lam_min, lam_max = theory.extreme_eigenvalues(H, M, seed=args.seed)
+    P = np.linalg.solve(M, H)
+    q = np.linalg.solve(M, A.T @ np.linalg.solve(M, F))
+    theta_star = np.linalg.solve(A, F)
+    theta0 = np.random.default_rng(args.seed).standard_normal(len(F))
+    records = []
+    for method in METHODS:
+        alpha, beta, predicted = parameters(method, lam_min, lam_max)
+        needed = theory.iterations_to(predicted, args.reduction)
+        steps = min(needed, args.max_iterations)
+        start = time.perf_counter()
+        errors = natural_iteration(P, q, theta_star, theta0, alpha, beta, method == "natural-nesterov", steps)
+        measured = window_rate(errors)
+        # optimal momentum has double roots (Jordan blocks): e_k ~ k·ρ^k, so the window ratio
+        # carries a factor 2^{1/(K − K/2)}; dividing it out isolates ρ (NGD has no such factor)
+        jordan = measured / 2.0 ** (1.0 / (steps - steps // 2)) if beta > 0 else measured
+        records.append(dict(
+            eps=eps, n=n, method=method, lam_min=lam_min, lam_max=lam_max, kappa=lam_max / lam_min,
+            alpha=alpha, beta=beta, predicted_rate=predicted, measured_rate=measured, measured_rate_jordan=jordan,
+            exponent_ratio=math.log(measured) / math.log(predicted), iterations=steps,
+            iterations_needed=needed, asymptotic=steps == needed,
+            error_reduction=float(errors[-1] / errors[0]), seconds=time.perf_counter() - start,
+        ))
+    return records
+
+
+# ----------------------------------------------------------------------------- output
+def print_table(records: list[dict]) -> None:
+    head = f"{'eps':>6} {'n':>4} {'method':>19} {'kappa':>9} {'1-predicted':>11} {'1-measured':>11} {'1-meas/k':>10} {'log ratio':>9} {'iters':>7} asym"
+    print(head)
+    for r in records:
+        print(f"{r['eps']:6.0e} {r['n']:4d} {r['method']:>19} {r['kappa']:9.3e} {1 - r['predicted_rate']:11.4e} "
+              f"{1 - r['measured_rate']:11.4e} {1 - r['measured_rate_jordan']:10.4e} {r['exponent_ratio']:9.3f} {r['iterations']:7d} {r['asymptotic']}")
+
+
+def plot(records: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    epss = sorted({r["eps"] for r in records}, reverse=True)
+    fig, axes = plt.subplots(1, len(epss), figsize=(5 * len(epss), 4), squeeze=False)
+    for ax, eps in zip(axes[0], epss):
+        for color, method in zip(("C0", "C1", "C2"), METHODS):
+            rows = [r for r in records if r["eps"] == eps and r["method"] == method]
+            ns = [r["n"] for r in rows]
+            ax.loglog(ns, [1 - r["predicted_rate"] for r in rows], "-", color=color, label=f"{method} (theory)")
+            ax.loglog(ns, [1 - r["measured_rate"] for r in rows], "o", color=color, mfc="none",
+                      label=f"{method} (measured)")
+            for r in rows:
+                if not r["asymptotic"]:
+                    ax.annotate("capped", (r["n"], 1 - r["measured_rate"]), fontsize=7, color=color)
+        ax.set(title=f"ε = {eps:g}, L2 metric, FE residual", xlabel="cells n", ylabel="1 − rate")
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0][0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("femngd-results/momentum_rates"))
+    parser.add_argument("--eps", type=float, nargs="+", default=[1e-1, 1e-2])
+    parser.add_argument("--n", type=int, nargs="+", default=[32, 64, 128])
+    parser.add_argument("--reduction", type=float, default=1e-8,
+                        help="run until the predicted rate reduces the error by this factor")
+    parser.add_argument("--max-iterations", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    if any(e <= 0 for e in args.eps) or any(n < 2 for n in args.n) or args.max_iterations < 2:
+        parser.error("eps: must be > 0; n: must be >= 2; max-iterations: must be >= 2")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    records = [rec for eps in args.eps for n in args.n for rec in measure_case(eps, n, args)]
+    print_table(records)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "momentum_rates.json").write_text(json.dumps(dict(
+        study="issue 5 study 1: momentum rates on the linear FE model, FE residual loss, L2 metric",
+        reduction=args.reduction, max_iterations=args.max_iterations, seed=args.seed, records=records,
+    ), indent=1))
+    plot(records, args.out / "momentum_rates.png")
+    print(f"wrote {args.out / 'momentum_rates.json'} and {args.out / 'momentum_rates.png'}")
+
+
+if __name__ == "__main__":
+    main()
