@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from femngd.fem import FESpace, assemble_system, layer_1d, uniform_mesh_1d
 from femngd.optim import theory
 
 METHODS = ("ngd", "natural-heavy-ball", "natural-nesterov")
@@ -40,27 +41,8 @@ METHODS = ("ngd", "natural-heavy-ball", "natural-nesterov")
 # ----------------------------------------------------------------------------- the FE problem
 def fe_residual_problem(eps: float, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Interior (A, M, F) of −εu″ + u′ = 1, u(0) = u(1) = 0, P1 on n uniform cells (dense)."""
-    try:
-        from femngd.fem import FESpace, assemble_system, layer_1d, uniform_mesh_1d
-    except ImportError:
-        return _skfem_problem(eps, n)
     system = assemble_system(layer_1d(eps=eps), FESpace(uniform_mesh_1d(n), degree=1))
     return system.A_ii.toarray(), system.M_ii.toarray(), np.asarray(system.rhs_i, dtype=float)
-
-
-def _skfem_problem(eps: float, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Stand-in until femngd.fem lands: the same matrices assembled with scikit-fem directly."""
-    import skfem
-    from skfem.helpers import dot, grad
-
-    basis = skfem.Basis(skfem.MeshLine(np.linspace(0.0, 1.0, n + 1)), skfem.ElementLineP1())
-    mass = skfem.BilinearForm(lambda u, v, w: u * v).assemble(basis)
-    stiff = skfem.BilinearForm(lambda u, v, w: dot(grad(u), grad(v))).assemble(basis)
-    adv = skfem.BilinearForm(lambda u, v, w: grad(u)[0] * v).assemble(basis)
-    load = skfem.LinearForm(lambda v, w: 1.0 * v).assemble(basis)
-    interior = basis.complement_dofs(basis.get_dofs())
-    A = (eps * stiff + adv)[interior][:, interior].toarray()
-    return A, mass[interior][:, interior].toarray(), load[interior]
 
 
 # ----------------------------------------------------------------------------- measurement

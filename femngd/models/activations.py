@@ -1,0 +1,71 @@
+"""Activation functions σ with their first three derivatives (for Laplacians and their Jacobians)."""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+__all__ = ["Activation", "activation", "ACTIVATIONS"]
+
+Derivs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+class Activation:
+    """σ and σ′, σ″, σ‴ evaluated together: ``act(z) -> (σ, σ′, σ″, σ‴)``."""
+
+    def __init__(self, name: str, func: Callable[[np.ndarray], Derivs]):
+        self.name = name
+        self._func = func
+
+    def __call__(self, z: np.ndarray) -> Derivs:
+        return self._func(z)
+
+    def __repr__(self) -> str:
+        return f"Activation({self.name!r})"
+
+
+def _tanh(z):
+    t = np.tanh(z)
+    d1 = 1.0 - t * t
+    return t, d1, -2.0 * t * d1, d1 * (6.0 * t * t - 2.0)
+
+
+def _sigmoid(z):
+    s = 0.5 * (1.0 + np.tanh(0.5 * z))      # overflow-free logistic
+    d1 = s * (1.0 - s)
+    return s, d1, d1 * (1.0 - 2.0 * s), d1 * (1.0 - 6.0 * d1)
+
+
+def _softplus(z):
+    s, d1, d2, _ = _sigmoid(z)
+    return np.logaddexp(0.0, z), s, d1, d2
+
+
+def _relu_power(k: int) -> Callable[[np.ndarray], Derivs]:
+    """ReLU^k: σ = max(z, 0)^k, with derivatives k max(z,0)^{k−1}, … (k ≥ 2 for a continuous σ″ use k ≥ 3)."""
+    def func(z):
+        r = np.maximum(z, 0.0)
+        out = [r**k]
+        coef = 1.0
+        for j in range(1, 4):
+            coef *= k - j + 1
+            out.append(coef * r ** (k - j) if k - j > 0 else coef * (z > 0) if k == j else np.zeros_like(z))
+        return tuple(out)
+    return func
+
+
+ACTIVATIONS: dict[str, Callable[[np.ndarray], Derivs]] = {
+    "tanh": _tanh, "sigmoid": _sigmoid, "softplus": _softplus,
+    "relu2": _relu_power(2), "relu3": _relu_power(3), "relu4": _relu_power(4),
+}
+
+
+def activation(name: str) -> Activation:
+    """The activation called ``name``: tanh, sigmoid, softplus or relu<k> (ReLU^k, k ≥ 2)."""
+    if isinstance(name, Activation):
+        return name
+    if name not in ACTIVATIONS:
+        if isinstance(name, str) and name.startswith("relu") and name[4:].isdigit() and int(name[4:]) >= 2:
+            return Activation(name, _relu_power(int(name[4:])))
+        raise ValueError(f"activation: must be one of {', '.join(ACTIVATIONS)} (or relu<k>, k >= 2), got {name!r}")
+    return Activation(name, ACTIVATIONS[name])

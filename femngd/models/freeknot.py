@@ -1,0 +1,92 @@
+"""Free-knot continuous P1 functions in 1D: knot positions and nodal values are the parameters.
+
+θ = (ρ_1…ρ_n, u_0…u_{n+1}) for n interior knots on (a, b). The cell lengths are
+h = (b − a)·softmax(ρ_1, …, ρ_n, 0) (the last logit is fixed at 0, so no direction of θ is
+redundant), the knots t_0 = a, t_j = a + Σ_{k<j} h_k, t_{n+1} = b: any θ gives strictly
+ordered knots. On [t_j, t_{j+1}] the model is u_j + s_j (x − t_j), s_j = (u_{j+1} − u_j)/h_j.
+
+Jacobians (with φ_j the hat function of knot j): ∂v/∂u_j = φ_j(x), ∂v/∂t_j = −v′(x) φ_j(x);
+∂v′/∂u_j = ∓1/h on the two cells at knot j, ∂v′/∂t_j = s/h on the cell right of t_j and −s/h
+left of it; v″ = 0 away from the knots. The chain rule through the softmax gives ∂t/∂ρ.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .base import Evaluation, Model, check_points, check_theta
+
+__all__ = ["FreeKnotP1"]
+
+
+class FreeKnotP1(Model):
+    """Continuous piecewise-linear v on (a, b) with ``n_knots`` movable interior knots."""
+
+    is_linear = False
+    dim = 1
+
+    def __init__(self, n_knots: int, a: float = 0.0, b: float = 1.0):
+        if not isinstance(n_knots, (int, np.integer)) or n_knots < 1:
+            raise ValueError(f"n_knots: must be a positive integer, got {n_knots!r}")
+        if not (np.isfinite(a) and np.isfinite(b) and a < b):
+            raise ValueError(f"a, b: need a finite interval a < b, got ({a}, {b})")
+        self.n_knots, self.a, self.b = int(n_knots), float(a), float(b)
+        self.n_params = 2 * self.n_knots + 2
+
+    def __repr__(self) -> str:
+        return f"FreeKnotP1(n_knots={self.n_knots})"
+
+    def init(self, seed: int = 0) -> np.ndarray:
+        """Uniform knots (ρ = 0) and nodal values ~ N(0, 0.01²) (seeded)."""
+        values = np.random.default_rng(seed).normal(0.0, 0.01, self.n_knots + 2)
+        return np.concatenate([np.zeros(self.n_knots), values])
+
+    def knots(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(all knots t_0…t_{n+1}, ∂t_interior/∂ρ (n, n))."""
+        rho = np.append(theta[: self.n_knots], 0.0)
+        p = np.exp(rho - rho.max())
+        p /= p.sum()
+        L = self.b - self.a
+        t = self.a + L * np.concatenate([[0.0], np.cumsum(p)])
+        t[-1] = self.b
+        # ∂h_k/∂ρ_l = L p_k (δ_kl − p_l), t_j = a + Σ_{k<j} h_k
+        dh = L * (np.diag(p) - np.outer(p, p))[:, : self.n_knots]
+        return t, np.cumsum(dh, axis=0)[: self.n_knots]
+
+    def evaluate(self, theta, x, order: int = 0, jacobian: bool = False) -> Evaluation:
+        theta = check_theta(theta, self.n_params)
+        x = check_points(x, 1)[:, 0]
+        if order not in (0, 1, 2):
+            raise ValueError(f"order: must be 0, 1 or 2, got {order!r}")
+        t, dt = self.knots(theta)
+        u = theta[self.n_knots:]
+        cell = np.clip(np.searchsorted(t, x, side="right") - 1, 0, self.n_knots)
+        h = t[cell + 1] - t[cell]
+        lam = (x - t[cell]) / h
+        slope = (u[cell + 1] - u[cell]) / h
+        out = {"value": u[cell] + slope * (x - t[cell])}
+        if order >= 1:
+            out["grad"] = slope[:, None]
+        if order >= 2:
+            out["laplacian"] = np.zeros_like(x)
+        if jacobian:
+            out.update(self._jacobians(x.size, cell, lam, h, slope, dt, order))
+        return Evaluation(**out)
+
+    def _jacobians(self, m, cell, lam, h, slope, dt, order) -> dict[str, np.ndarray]:
+        n, rows = self.n_knots, np.arange(m)
+        hat = np.zeros((m, n + 2))                  # φ_j(x): 1 − λ at the left knot, λ at the right
+        hat[rows, cell] = 1.0 - lam
+        hat[rows, cell + 1] = lam
+        dvalue_t = -slope[:, None] * hat[:, 1:-1]   # ∂v/∂t_j = −v′ φ_j
+        out = {"dvalue": np.hstack([dvalue_t @ dt, hat])}
+        if order >= 1:
+            dslope_u = np.zeros((m, n + 2))
+            dslope_u[rows, cell] = -1.0 / h
+            dslope_u[rows, cell + 1] = 1.0 / h
+            dslope_t = np.zeros((m, n + 2))
+            dslope_t[rows, cell] = slope / h
+            dslope_t[rows, cell + 1] = -slope / h
+            out["dgrad"] = np.hstack([dslope_t[:, 1:-1] @ dt, dslope_u])[:, None, :]
+        if order >= 2:
+            out["dlaplacian"] = np.zeros((m, self.n_params))
+        return out

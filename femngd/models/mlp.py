@@ -1,0 +1,154 @@
+"""Multilayer perceptrons with exact spatial derivatives up to the Laplacian and their θ-Jacobians.
+
+Layers l = 1…L: a^l = W^l h^{l−1} + b^l, h^l = σ(a^l), h^0 = x; output v = w·h^L + c_0.
+The spatial derivatives are propagated forward with the values (forward mode in x):
+
+    g^l_d = ∂h^l/∂x_d = σ′(a^l) ⊙ W^l g^{l−1}_d,                     g^0_d = e_d
+    Λ^l   = Δh^l      = σ″(a^l) ⊙ Σ_d (W^l g^{l−1}_d)² + σ′(a^l) ⊙ W^l Λ^{l−1},   Λ^0 = 0
+    v = w·h^L + c_0,   ∂_d v = w·g^L_d,   Δv = w·Λ^L.
+
+The θ-Jacobian of each output (v, every ∂_d v, Δv) is one reverse sweep through this augmented
+graph, vectorized over the points: with adjoints (h̄, ḡ_d, Λ̄) of a layer's outputs and
+A = W h + b, G_d = W g_d, Λ_A = W Λ the layer's linear parts,
+
+    Ā   = h̄ σ′ + Σ_d ḡ_d σ″ G_d + Λ̄ (σ‴ Σ_d G_d² + σ″ Λ_A)
+    Ḡ_d = ḡ_d σ′ + 2 Λ̄ σ″ G_d,        Λ̄_A = Λ̄ σ′
+    W̄ = Ā ⊗ h + Σ_d Ḡ_d ⊗ g_d + Λ̄_A ⊗ Λ,   b̄ = Ā,   (h̄, ḡ_d, Λ̄) ← Wᵀ(Ā, Ḡ_d, Λ̄_A).
+
+Parameters θ = (W¹, b¹, …, W^L, b^L, w, c_0), matrices row-major.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import activation as make_activation
+from .base import Evaluation, Model, check_points, check_theta
+
+__all__ = ["MLP"]
+
+
+class MLP(Model):
+    """v_θ: R^dim → R with hidden layer widths ``widths`` and activation σ (default tanh).
+
+    Initialization: Glorot-normal weights (std √(2/(fan_in+fan_out))), zero biases, or every
+    parameter ~ N(0, init_std²) if ``init_std`` is given.
+    """
+
+    is_linear = False
+
+    def __init__(self, widths=(32, 32), dim: int = 1, activation: str = "tanh", init_std: float | None = None):
+        widths = tuple(int(w) for w in np.atleast_1d(widths))
+        if not widths or min(widths) < 1:
+            raise ValueError(f"widths: need at least one hidden layer of positive width, got {widths!r}")
+        if dim not in (1, 2, 3):
+            raise ValueError(f"dim: must be 1, 2 or 3, got {dim!r}")
+        self.widths, self.dim = widths, int(dim)
+        self.activation = make_activation(activation)
+        self.init_std = init_std
+        self.sizes = (self.dim, *widths, 1)
+        self.n_params = sum(n_out * (n_in + 1) for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:]))
+
+    def __repr__(self) -> str:
+        return f"MLP(widths={self.widths}, dim={self.dim}, activation={self.activation.name!r})"
+
+    def init(self, seed: int = 0) -> np.ndarray:
+        rng = np.random.default_rng(seed)
+        if self.init_std is not None:
+            return rng.normal(0.0, float(self.init_std), self.n_params)
+        parts = []
+        for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:]):
+            parts += [rng.normal(0.0, np.sqrt(2.0 / (n_in + n_out)), n_out * n_in), np.zeros(n_out)]
+        return np.concatenate(parts)
+
+    def layers(self, theta: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """[(W, b)] per layer, the last one being the output layer (W: (1, width))."""
+        out, k = [], 0
+        for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:]):
+            W = theta[k: k + n_out * n_in].reshape(n_out, n_in)
+            k += n_out * n_in
+            out.append((W, theta[k: k + n_out]))
+            k += n_out
+        return out
+
+    def _forward(self, layers, x, order):
+        """Per hidden layer: inputs (h, g (d, m, n) or None, Λ or None), linear parts, σ derivatives."""
+        m, dim = x.shape
+        h = x
+        g = np.broadcast_to(np.eye(dim)[:, None, :], (dim, m, dim)) if order >= 1 else None
+        lap = np.zeros((m, dim)) if order >= 2 else None
+        tape = []
+        for W, b in layers[:-1]:
+            A = h @ W.T + b
+            G = g @ W.T if g is not None else None
+            LA = lap @ W.T if lap is not None else None
+            s = self.activation(A)
+            tape.append(((h, g, lap), (G, LA), s, W))
+            h = s[0]
+            g = s[1] * G if G is not None else None
+            if LA is not None:
+                lap = s[2] * np.sum(G * G, axis=0) + s[1] * LA
+        return tape, (h, g, lap)
+
+    def evaluate(self, theta, x, order: int = 0, jacobian: bool = False) -> Evaluation:
+        theta = check_theta(theta, self.n_params)
+        x = check_points(x, self.dim)
+        if order not in (0, 1, 2):
+            raise ValueError(f"order: must be 0, 1 or 2, got {order!r}")
+        layers = self.layers(theta)
+        tape, (h, g, lap) = self._forward(layers, x, order)
+        w, c0 = layers[-1][0][0], layers[-1][1][0]
+        out = {"value": h @ w + c0}
+        if order >= 1:
+            out["grad"] = (g @ w).T
+        if order >= 2:
+            out["laplacian"] = lap @ w
+        if jacobian:
+            out.update(self._jacobians(tape, (h, g, lap), w, x.shape[0], order))
+        return Evaluation(**out)
+
+    def _jacobians(self, tape, top, w, m, order) -> dict[str, np.ndarray]:
+        h, g, lap = top
+        dim = self.dim
+        zeros = np.zeros((m, w.size))
+        seeds = {"dvalue": [(w, None, None, h, 1.0)]}
+        if order >= 1:
+            seeds["dgrad"] = [(None, d, None, g[d], 0.0) for d in range(dim)]
+        if order >= 2:
+            seeds["dlaplacian"] = [(None, None, w, lap, 0.0)]
+        out = {}
+        for name, items in seeds.items():
+            rows = []
+            for h_bar, grad_index, lap_bar, w_bar, c0_bar in items:
+                hb = np.broadcast_to(w, (m, w.size)) if h_bar is not None else zeros
+                gb = np.zeros((dim, m, w.size)) if order >= 1 else None
+                if grad_index is not None:
+                    gb[grad_index] = w
+                lb = np.broadcast_to(w, (m, w.size)) if lap_bar is not None else (zeros if order >= 2 else None)
+                parts = self._backward(tape, hb, gb, lb)
+                parts += [w_bar, np.full((m, 1), c0_bar)]
+                rows.append(np.concatenate(parts, axis=1))
+            out[name] = rows[0] if name != "dgrad" else np.stack(rows, axis=1)
+        return out
+
+    def _backward(self, tape, hb, gb, lb) -> list[np.ndarray]:
+        """Reverse sweep for one output: the per-point gradients [W¹, b¹, …, W^L, b^L] flattened."""
+        grads = []
+        for (h, g, lap), (G, LA), (s0, s1, s2, s3), W in reversed(tape):
+            Ab = hb * s1
+            if G is not None:
+                Ab = Ab + np.sum(gb * G, axis=0) * s2
+                Gb = gb * s1
+            if LA is not None:
+                Ab = Ab + lb * (s3 * np.sum(G * G, axis=0) + s2 * LA)
+                Gb = Gb + 2.0 * (lb * s2) * G
+                LAb = lb * s1
+            Wb = Ab[:, :, None] * h[:, None, :]
+            if G is not None:
+                Wb = Wb + np.einsum("dmi,dmj->mij", Gb, g)
+            if LA is not None:
+                Wb = Wb + LAb[:, :, None] * lap[:, None, :]
+            grads.append(np.concatenate([Wb.reshape(Ab.shape[0], -1), Ab], axis=1))
+            hb = Ab @ W
+            gb = Gb @ W if G is not None else None
+            lb = LAb @ W if LA is not None else None
+        return grads[::-1]
