@@ -1,1 +1,9 @@
-"""femngd.kernels."""
+"""Kernels for the Gram matrix of the tangent space (numba for sparse loops, BLAS for dense parts).
+
+Plain arrays in and out; no other femngd imports.
+"""
+from .gram import banded_factor, cross_gram, gram, metric_times, point_gram, pullback, streaming_gram
+from .sparse import csr_column_window, csr_rows_times_dense
+
+__all__ = ["gram", "cross_gram", "pullback", "point_gram", "streaming_gram", "metric_times", "banded_factor",
+           "csr_rows_times_dense", "csr_column_window"]
