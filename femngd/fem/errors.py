@@ -23,7 +23,7 @@ from skfem import CellBasis
 from .spaces import FESpace
 
 __all__ = ["error_bases", "graded_rule", "l2_error", "h1_error", "max_nodal_error",
-           "relative_l2_error", "relative_h1_error", "l2_norm", "observed_orders", "error_report"]
+           "relative_l2_error", "relative_h1_error", "l2_norm", "observed_orders", "error_report", "quadrature_fields"]
 
 PointFunction = Callable[[np.ndarray], np.ndarray]
 
@@ -63,7 +63,7 @@ def error_bases(space: FESpace, resolution: float = 1e-14) -> list[CellBasis]:
     return cache[resolution]
 
 
-def _fields(space: FESpace, u: np.ndarray, resolution: float):
+def quadrature_fields(space: FESpace, u: np.ndarray, resolution: float = 1e-14):
     """(u_h values (q,), ∇u_h (q, dim), points (q, dim), weights (q,)) of the error quadrature."""
     u = space.check_vector(u, "u")
     parts = []
@@ -83,7 +83,7 @@ def _check_callable(name: str, func) -> None:
 def l2_error(space: FESpace, u: np.ndarray, exact: PointFunction, resolution: float = 1e-14) -> float:
     """‖u_exact − u_h‖_{L2(Ω)} for the FE function with DOF vector ``u``."""
     _check_callable("exact", exact)
-    value, _, rows, dx = _fields(space, u, resolution)
+    value, _, rows, dx = quadrature_fields(space, u, resolution)
     diff = value - exact(rows)
     return float(np.sqrt(np.sum(dx * diff**2)))
 
@@ -96,7 +96,7 @@ def l2_norm(space: FESpace, func: PointFunction, resolution: float = 1e-14) -> f
 def h1_error(space: FESpace, u: np.ndarray, exact_grad: PointFunction, resolution: float = 1e-14) -> float:
     """|u_exact − u_h|_{H1(Ω)} = ‖∇u_exact − ∇u_h‖_{L2}, given ∇u_exact: (m, dim) → (m, dim)."""
     _check_callable("exact_grad", exact_grad)
-    _, grad_h, rows, dx = _fields(space, u, resolution)
+    _, grad_h, rows, dx = quadrature_fields(space, u, resolution)
     diff = grad_h - exact_grad(rows)
     return float(np.sqrt(np.sum(dx * np.sum(diff**2, axis=1))))
 

@@ -68,6 +68,13 @@ class Objective(ABC):
     def linearize(self, theta: np.ndarray) -> Linearization:
         """Loss, gradient, Gram matrix and transport closures at θ."""
 
+    def gauss_newton_gram(self, theta: np.ndarray) -> np.ndarray:
+        """G_H = J_Rᵀ W J_R, the Gauss–Newton (natural Hessian) matrix of the loss at θ.
+
+        Used to estimate the spectrum of the preconditioned problem (``--momentum auto``).
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no Gauss-Newton matrix")
+
     @abstractmethod
     def evaluate(
         self, theta: np.ndarray, x: np.ndarray, order: int = 0

@@ -1,0 +1,51 @@
+"""Errors of a trained model against the Galerkin solution on the same space and the exact solution.
+
+    relative_l2_error_galerkin = ‖v_θ − u_h‖_{L2} / ‖u_h‖_{L2}
+    relative_h1_error_galerkin = |v_θ − u_h|_{H1} / |u_h|_{H1}
+    relative_l2_error_exact    = ‖v_θ − u‖_{L2} / ‖u‖_{L2}     (NaN without an exact solution)
+    l2_error_exact             = ‖v_θ − u‖_{L2}
+
+All integrals use the layer-accurate error quadrature of :mod:`femngd.fem.errors`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..fem import AdvectionDiffusion, FESpace, galerkin
+from ..fem.errors import quadrature_fields
+
+__all__ = ["ErrorMeter"]
+
+
+class ErrorMeter:
+    """``meter(objective, θ) -> dict`` of the errors in the module doc (Galerkin solved once)."""
+
+    def __init__(self, problem: AdvectionDiffusion, space: FESpace, reference: np.ndarray | None = None):
+        self.problem, self.space = problem, space
+        self.galerkin = galerkin(problem, space) if reference is None else space.check_vector(reference, "reference")
+        self.u, self.du, self.points, self.weights = quadrature_fields(space, self.galerkin)
+        self.exact = problem.exact(self.points) if problem.exact is not None else None
+        self._norms = (self._l2(self.u), self._l2(self.du), self._l2(self.exact) if self.exact is not None else 0.0)
+
+    def _l2(self, f: np.ndarray) -> float:
+        f2 = f * f if f.ndim == 1 else np.sum(f * f, axis=1)
+        return float(np.sqrt(self.weights @ f2))
+
+    def fields(self, objective, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """v_θ and ∇v_θ on the error quadrature points."""
+        if hasattr(objective, "at_quadrature"):
+            v, dv, _, _ = objective.at_quadrature(theta)
+            return v, dv
+        return objective.evaluate(theta, self.points, order=1)
+
+    def __call__(self, objective, theta: np.ndarray) -> dict[str, float]:
+        v, dv = self.fields(objective, theta)
+        out = {"relative_l2_error_galerkin": self._l2(v - self.u) / max(self._norms[0], 1e-300),
+               "relative_h1_error_galerkin": (self._l2(dv - self.du) / max(self._norms[1], 1e-300)
+                                              if dv is not None else np.nan),
+               "relative_l2_error_exact": np.nan, "l2_error_exact": np.nan}
+        if self.exact is not None:
+            err = self._l2(v - self.exact)
+            out["l2_error_exact"] = err
+            out["relative_l2_error_exact"] = err / max(self._norms[2], 1e-300)
+        return out

@@ -1,0 +1,102 @@
+"""Regularized solves with the Gram matrix: the natural direction G⁺∇L and its diagnostics.
+
+* Tikhonov:  x = (G + λI)⁻¹ r, λ absolute or λ·trace(G)/p (``relative=True``), by Cholesky.
+* Penrose:   x = Σ_{σ_i > τσ_max} v_i v_iᵀ r / σ_i, the truncated eigen-decomposition (τ = ``reg``).
+* lstsq:     the minimum-norm least-squares solution of G x = r (LAPACK gelsd, rcond = ``reg``).
+
+Every solve reports the numerical rank (the number of eigenvalues above the cutoff: τσ_max,
+or λ for Tikhonov) and the condition number σ_max/σ_min of G restricted to that rank, the
+diagnostics users ask for when G is singular or ill-conditioned.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg as sla
+
+__all__ = ["GramSolver", "SolveResult", "SOLVE_METHODS"]
+
+SOLVE_METHODS = ("tikhonov", "penrose", "lstsq")
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """x solving G x ≈ r, the numerical rank of G and its condition number on that rank."""
+
+    x: np.ndarray
+    rank: int
+    condition: float
+
+
+def _rank_condition(eigenvalues: np.ndarray, cutoff: float) -> tuple[int, float]:
+    """Rank = #{σ > cutoff·σ_max}; condition = σ_max / smallest kept σ."""
+    s = np.abs(eigenvalues)
+    top = s.max() if s.size else 0.0
+    if top == 0.0:
+        return 0, float("inf")
+    kept = s[s > cutoff * top]
+    return int(kept.size), float(top / kept.min())
+
+
+class GramSolver:
+    """Solve G x = r for a symmetric positive semidefinite G, regularized (see module doc).
+
+    Args:
+        method: "tikhonov", "penrose" or "lstsq".
+        reg: λ (Tikhonov) or the relative cutoff τ (Penrose, lstsq).
+        relative: Tikhonov λ relative to trace(G)/p (default) or absolute.
+        diagnostics: compute rank and condition for Tikhonov too (one eigvalsh); on by default.
+    """
+
+    def __init__(self, method: str = "tikhonov", reg: float = 1e-10, relative: bool = True,
+                 diagnostics: bool = True):
+        if method not in SOLVE_METHODS:
+            raise ValueError(f"solve: must be one of {', '.join(SOLVE_METHODS)}, got {method!r}")
+        if not (np.isfinite(reg) and reg >= 0):
+            raise ValueError(f"reg: must be finite and >= 0, got {reg}")
+        self.method, self.reg, self.relative, self.diagnostics = method, float(reg), relative, diagnostics
+
+    def __repr__(self) -> str:
+        return f"GramSolver({self.method!r}, reg={self.reg:g})"
+
+    def solve(self, G: np.ndarray, rhs: np.ndarray) -> SolveResult:
+        """The regularized solution of G x = rhs with the rank and condition of G."""
+        G = np.asarray(G, dtype=float)
+        rhs = np.asarray(rhs, dtype=float)
+        if G.ndim != 2 or G.shape[0] != G.shape[1] or rhs.shape[:1] != G.shape[:1]:
+            raise ValueError(f"G: expected a square matrix matching rhs, got {G.shape} and {rhs.shape}")
+        if not (np.all(np.isfinite(G)) and np.all(np.isfinite(rhs))):
+            raise ValueError("G: the Gram matrix or the right-hand side is not finite")
+        return getattr(self, f"_{self.method}")(G, rhs)
+
+    def tikhonov_lambda(self, G: np.ndarray) -> float:
+        """λ = reg·trace(G)/p (relative) or reg (absolute); a tiny floor keeps G + λI definite."""
+        lam = self.reg * np.trace(G) / G.shape[0] if self.relative else self.reg
+        return max(lam, np.finfo(float).tiny * 1e10)
+
+    def _tikhonov(self, G, rhs):
+        lam = self.tikhonov_lambda(G)
+        shifted = G + lam * np.eye(G.shape[0])
+        try:
+            x = sla.cho_solve(sla.cho_factor(shifted, lower=True, check_finite=False), rhs, check_finite=False)
+        except np.linalg.LinAlgError:  # G not positive semidefinite to rounding: fall back to eigh
+            w, V = np.linalg.eigh(shifted)
+            x = V @ ((V.T @ rhs) / np.where(np.abs(w) > 0, w, np.inf))
+        if not self.diagnostics:
+            return SolveResult(x, -1, float("nan"))
+        eig = np.linalg.eigvalsh(G)
+        top = max(np.abs(eig).max(), 1e-300)
+        return SolveResult(x, *_rank_condition(eig, max(lam / top, 1e-14)))
+
+    def _penrose(self, G, rhs):
+        w, V = np.linalg.eigh(G)
+        top = np.abs(w).max() if w.size else 0.0
+        keep = np.abs(w) > max(self.reg, 1e-15) * top
+        x = V[:, keep] @ ((V[:, keep].T @ rhs) / w[keep, None] if rhs.ndim == 2 else (V[:, keep].T @ rhs) / w[keep])
+        return SolveResult(x, *_rank_condition(w, max(self.reg, 1e-15)))
+
+    def _lstsq(self, G, rhs):
+        x, _, rank, s = sla.lstsq(G, rhs, cond=max(self.reg, 1e-15), lapack_driver="gelsd", check_finite=False)
+        kept = s[:rank]
+        return SolveResult(x, int(rank), float(kept.max() / kept.min()) if rank else float("inf"))

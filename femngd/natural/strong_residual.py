@@ -1,0 +1,189 @@
+"""The strong-form PDE residual at points, with hard or penalized boundary conditions.
+
+Interior residual at points x_q with weights w_q, boundary values at points y_b with weights ω_b:
+
+    R_q = −ε Δv_θ(x_q) + b·∇v_θ(x_q) − f(x_q),     B_b = v_θ(y_b) − g(y_b),
+    L(θ) = ½ Σ_q w_q R_q² + ½ Σ_b ω_b B_b².
+
+Points: the quadrature points of a mesh (w = quadrature weights, so L ≈ ½‖R‖²_{L2});
+m uniform points in (0, 1)^d redrawn by :meth:`resample` (w = 1/m); or m points from the
+optimal density ρ ∝ Σ_j φ_j(x)² of DESIGN §7 (φ_j an L2-orthonormal basis of the tangent
+space, from the Gram matrix on a pool of uniform candidates; w = 1/(m ρ)). Without boundary
+points the model must satisfy the boundary condition itself (:class:`~femngd.models.HardDirichlet`).
+
+Metrics, all of the form DᵀXD with diagonal X: ``gauss-newton`` (coordinates (R, B), X =
+diag(w, ω), so G_H = J_Rᵀ W J_R + J_Bᵀ Ω J_B), ``l2`` (v at the points, X = diag(w_vol)),
+``h1`` (v and ∇v at the points). w_vol are the volume weights of the points (quadrature
+weights, or 1/m times the density correction).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..models import Model
+from .tangent import METRICS, TangentObjective
+
+__all__ = ["StrongResidual", "SAMPLERS"]
+
+SAMPLERS = ("fixed", "random", "optimal")
+
+
+def _velocity(problem, x: np.ndarray) -> np.ndarray | None:
+    """b at x, or None when b ≡ 0 (then ∇v is not needed)."""
+    b = getattr(problem, "constant_velocity", None)
+    if b is not None and not np.any(b):
+        return None
+    return problem.velocity(x)
+
+
+class StrongResidual(TangentObjective):
+    """½ Σ w R² + ½ Σ ω B² for −εΔv + b·∇v = f (see module doc).
+
+    Args:
+        problem: anything with ``eps``, ``dim``, ``velocity``, ``source``, ``dirichlet``
+            (a :class:`femngd.fem.AdvectionDiffusion`).
+        model: the model (its ``dim`` must match).
+        points, weights: fixed interior points (m, dim) and weights (m,) (sampler "fixed"),
+            or None with ``sampler="random"|"optimal"`` and ``samples=m``.
+        boundary: None (hard constraint) or (points, weights) of the boundary penalty.
+        metric: "gauss-newton", "l2" or "h1".
+        seed: seed of the first sample (random/optimal samplers).
+    """
+
+    def __init__(self, problem: Any, model: Model, points: np.ndarray | None = None,
+                 weights: np.ndarray | None = None, sampler: str = "fixed", samples: int = 100,
+                 boundary: tuple[np.ndarray, np.ndarray] | None = None, metric: str = "gauss-newton",
+                 seed: int = 0, pool: int = 20):
+        if metric not in METRICS:
+            raise ValueError(f"metric: must be one of {', '.join(METRICS)}, got {metric!r}")
+        if sampler not in SAMPLERS:
+            raise ValueError(f"points: sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
+        if model.dim != problem.dim:
+            raise ValueError(f"model: a {model.dim}D model for a {problem.dim}D problem")
+        self.problem, self.model, self.metric, self.sampler = problem, model, metric, sampler
+        self.n_params, self.dim = model.n_params, problem.dim
+        self.samples, self.pool = int(samples), int(pool)
+        if sampler == "fixed":
+            if points is None:
+                raise ValueError("points: a fixed sampler needs points and weights")
+            self._set_points(points, weights if weights is not None else np.full(len(points), 1.0 / len(points)))
+        else:
+            if self.samples < 1:
+                raise ValueError(f"samples: must be >= 1, got {samples}")
+            self._theta_for_density: np.ndarray | None = None
+            self.resample(np.random.default_rng(seed))
+        self.boundary = None
+        if boundary is not None:
+            by, bw = (np.asarray(a, dtype=float) for a in boundary)
+            if by.ndim != 2 or by.shape[1] != self.dim or bw.shape != (by.shape[0],):
+                raise ValueError(f"boundary: need points (m, {self.dim}) and weights (m,)")
+            self.boundary = (by, bw, problem.dirichlet(by))
+
+    def __repr__(self) -> str:
+        return f"StrongResidual(metric={self.metric!r}, sampler={self.sampler!r}, model={self.model!r})"
+
+    # --- points -----------------------------------------------------------------------------
+
+    def _set_points(self, points, weights) -> None:
+        x, w = np.asarray(points, dtype=float), np.asarray(weights, dtype=float)
+        if x.ndim == 1 and self.dim == 1:
+            x = x[:, None]
+        if x.ndim != 2 or x.shape[1] != self.dim or w.shape != (x.shape[0],) or np.any(w < 0):
+            raise ValueError(f"points: need points (m, {self.dim}) and non-negative weights (m,)")
+        self.points, self.weights = x, w
+        self.source = self.problem.source(x)
+        self.velocity = _velocity(self.problem, x)
+        self._points_version += 1
+
+    def resample(self, rng: np.random.Generator) -> None:
+        """Draw m new points: uniform in (0, 1)^d, or from the optimal density at the last θ."""
+        if self.sampler == "fixed":
+            return
+        if self.sampler == "optimal" and getattr(self, "_theta_for_density", None) is not None:
+            x, w = self._optimal_points(rng, self._theta_for_density)
+        else:
+            x = rng.uniform(0.0, 1.0, (self.samples, self.dim))
+            w = np.full(self.samples, 1.0 / self.samples)
+        self._set_points(x, w)
+
+    def _optimal_points(self, rng, theta):
+        """m points from ρ(x) = ∂θv(x)ᵀ G⁺ ∂θv(x) / rank on a pool of uniform candidates."""
+        cand = rng.uniform(0.0, 1.0, (self.pool * self.samples, self.dim))
+        Jc = self.model.evaluate(theta, cand, jacobian=True).dvalue
+        G = Jc.T @ Jc / cand.shape[0]
+        w_eig, V = np.linalg.eigh(G)
+        keep = w_eig > 1e-10 * max(w_eig.max(), 1e-300)
+        phi = Jc @ (V[:, keep] / np.sqrt(w_eig[keep]))
+        density = np.sum(phi * phi, axis=1) / max(keep.sum(), 1)      # ∫ρ = 1 on the pool
+        density = 0.5 * density + 0.5                                   # defensive mixture with uniform
+        idx = rng.choice(cand.shape[0], self.samples, p=density / density.sum())
+        return cand[idx], 1.0 / (self.samples * density[idx])
+
+    def remember(self, theta: np.ndarray) -> None:
+        """θ whose tangent space defines the optimal density of the next :meth:`resample`."""
+        self._theta_for_density = np.array(theta, dtype=float)
+
+    # --- residuals --------------------------------------------------------------------------
+
+    def _pde(self, theta, jacobian: bool):
+        ev = self.model.evaluate(theta, self.points, order=2, jacobian=jacobian)
+        R = -self.problem.eps * ev.laplacian - self.source
+        dR = -self.problem.eps * ev.dlaplacian if jacobian else None
+        if self.velocity is not None:
+            R = R + np.einsum("md,md->m", self.velocity, ev.grad)
+            if jacobian:
+                dR = dR + np.einsum("md,mdp->mp", self.velocity, ev.dgrad)
+        return ev, R, dR
+
+    def _boundary(self, theta, jacobian: bool):
+        if self.boundary is None:
+            return np.zeros(0), np.zeros((0, self.n_params)) if jacobian else None
+        by, _, g = self.boundary
+        ev = self.model.evaluate(theta, by, jacobian=jacobian)
+        return ev.value - g, ev.dvalue
+
+    def _loss_weights(self) -> np.ndarray:
+        bw = self.boundary[1] if self.boundary is not None else np.zeros(0)
+        return np.concatenate([self.weights, bw])
+
+    def residuals(self, theta: np.ndarray, jacobian: bool = False):
+        """(R, B) stacked, and their Jacobian."""
+        _, R, dR = self._pde(theta, jacobian)
+        B, dB = self._boundary(theta, jacobian)
+        return np.concatenate([R, B]), (np.vstack([dR, dB]) if jacobian else None)
+
+    def loss(self, theta: np.ndarray) -> float:
+        r, _ = self.residuals(theta)
+        return 0.5 * float(self._loss_weights() @ (r * r))
+
+    def loss_and_gradient(self, theta):
+        r, D = self.coordinates(theta) if self.metric == "gauss-newton" else self.residuals(theta, True)
+        wr = self._loss_weights() * r
+        return 0.5 * float(wr @ r), D.T @ wr
+
+    def gauss_newton_gram(self, theta):
+        _, D = self.residuals(theta, True)
+        return self._gram(self._loss_weights(), D)
+
+    # --- metric -----------------------------------------------------------------------------
+
+    def metric_coordinates(self, theta, jacobian=True):
+        if self.metric == "gauss-newton":
+            return self.residuals(theta, jacobian)
+        ev = self.model.evaluate(theta, self.points, order=1 if self.metric == "h1" else 0, jacobian=jacobian)
+        if self.metric == "l2":
+            return ev.value, ev.dvalue
+        phi = np.concatenate([ev.value, ev.grad.T.ravel()])
+        D = np.vstack([ev.dvalue, ev.dgrad.transpose(1, 0, 2).reshape(-1, self.n_params)]) if jacobian else None
+        return phi, D
+
+    def metric_matrix(self):
+        if self.metric == "gauss-newton":
+            return self._loss_weights()
+        return np.tile(self.weights, 1 if self.metric == "l2" else self.dim + 1)
+
+    def evaluate(self, theta, x, order=0):
+        ev = self.model.evaluate(theta, x, order=order)
+        return ev.value, ev.grad

@@ -1,0 +1,169 @@
+"""Optimizers as compositions: direction (natural or gradient) + momentum transform + step rule.
+
+One step from θ_k (:meth:`Optimizer.step`):
+
+    θ_a = momentum.lookahead_point(θ_k)           (θ_k, or θ_k + β c_{k−1} for Nesterov)
+    lin = objective.linearize(θ_a)
+    d   = −G⁺∇L (natural, regularized solve) or −∇L (gradient), then momentum.direction(d)
+    m   = momentum.momentum(lin)                  (transported previous update)
+    s   = step_rule(L, θ_k + m, d)
+    θ_{k+1} = θ_k + m + s d
+
+A new momentum variant is one small class in :mod:`femngd.optim.momentum`; the loop does not
+change. :class:`Adam` and :class:`LBFGS` (scipy) are the usual parameter-space baselines.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..natural.objective import Objective
+from ..natural.solve import GramSolver
+from . import momentum as mom
+from .steps import StepRule, make_step
+
+__all__ = ["Optimizer", "Adam", "LBFGS", "StepInfo", "build_optimizer", "OPTIMIZERS"]
+
+
+@dataclass
+class StepInfo:
+    """Diagnostics of one step: loss at the linearization point, step size, Gram rank/condition."""
+
+    loss: float
+    step: float
+    rank: int = -1
+    condition: float = float("nan")
+    extra: dict = field(default_factory=dict)
+
+
+class Optimizer:
+    """direction ("natural" | "gradient") + momentum transform + step rule (see module doc).
+
+    Args:
+        direction: "natural" (−G⁺∇L with ``solver``) or "gradient" (−∇L).
+        momentum: a :class:`~femngd.optim.momentum.Momentum` (default: none).
+        step: a step rule (default: fixed step 1).
+        solver: the regularized Gram solve (default: Tikhonov, λ = 1e-10·trace/p).
+        restart: function-value restart (momentum reset whenever the loss rises).
+    """
+
+    def __init__(self, direction: str = "natural", momentum: mom.Momentum | None = None,
+                 step: StepRule | None = None, solver: GramSolver | None = None, restart: bool = False,
+                 name: str | None = None):
+        if direction not in ("natural", "gradient"):
+            raise ValueError(f"direction: must be 'natural' or 'gradient', got {direction!r}")
+        self.direction, self.momentum = direction, momentum or mom.Momentum(0.0)
+        self.step_rule = step or make_step("fixed", 1.0)
+        self.solver, self.restart = solver or GramSolver(), bool(restart)
+        self.name = name or f"{direction}+{type(self.momentum).__name__}"
+
+    def __repr__(self) -> str:
+        return f"Optimizer({self.name!r}, {self.momentum!r}, {self.step_rule!r}, {self.solver!r})"
+
+    def init(self, theta: np.ndarray) -> mom.MomentumState:
+        return mom.MomentumState()
+
+    def step(self, objective: Objective, theta: np.ndarray, state: mom.MomentumState):
+        """One update; returns (θ_{k+1}, state, :class:`StepInfo`)."""
+        diag: dict[str, Any] = {}
+
+        def solve(G, rhs):
+            result = self.solver.solve(G, rhs)
+            diag.setdefault("rank", result.rank)
+            diag.setdefault("condition", result.condition)
+            return result.x
+
+        lin = objective.linearize(self.momentum.lookahead_point(theta, state))
+        d = -solve(lin.gram, lin.grad) if self.direction == "natural" else -lin.grad
+        d = self.momentum.direction(d, lin, state, solve)
+        m = self.momentum.momentum(lin, state, solve)
+        base = theta + m
+        s = self.step_rule(objective.loss, base, d, float(lin.grad @ d))
+        c = m + s * d
+        self.momentum.record(state, theta, c, d)
+        return theta + c, state, StepInfo(lin.loss, s, diag.get("rank", -1), diag.get("condition", np.nan))
+
+    def after_step(self, state: mom.MomentumState, loss_before: float, loss_after: float) -> None:
+        """Function-value restart: forget the momentum when the loss went up."""
+        if self.restart and loss_after > loss_before:
+            state.reset()
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba): m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², θ ← θ − lr m̂/(√v̂ + ε)."""
+
+    def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
+        self.lr, self.beta1, self.beta2, self.eps = float(lr), beta1, beta2, eps
+        self.name, self.restart = "adam", False
+
+    def __repr__(self) -> str:
+        return f"Adam(lr={self.lr:g})"
+
+    def init(self, theta):
+        return {"m": np.zeros_like(theta), "v": np.zeros_like(theta), "k": 0}
+
+    def step(self, objective, theta, state):
+        loss, g = objective.loss(theta), objective.gradient(theta)
+        state["k"] += 1
+        state["m"] = self.beta1 * state["m"] + (1 - self.beta1) * g
+        state["v"] = self.beta2 * state["v"] + (1 - self.beta2) * g * g
+        m_hat = state["m"] / (1 - self.beta1 ** state["k"])
+        v_hat = state["v"] / (1 - self.beta2 ** state["k"])
+        return theta - self.lr * m_hat / (np.sqrt(v_hat) + self.eps), state, StepInfo(loss, self.lr)
+
+    def after_step(self, state, loss_before, loss_after):
+        pass
+
+
+class LBFGS:
+    """L-BFGS by scipy (``scipy.optimize.minimize(method="L-BFGS-B")``), driven by :func:`femngd.train.train`."""
+
+    name = "lbfgs"
+    restart = False
+
+    def __init__(self, memory: int = 20):
+        self.memory = int(memory)
+
+    def __repr__(self) -> str:
+        return f"LBFGS(memory={self.memory})"
+
+
+#: optimizer names accepted by :func:`build_optimizer` (and ``femngd train --optimizer``)
+OPTIMIZERS = ("ngd", "gd", "adam", "lbfgs", "nhb-lm", "nhb-fd", "nlg", "nnesterov", "hb", "nesterov", "spring")
+
+_MOMENTA = {"nhb-lm": ("natural", mom.LastMomentum), "nhb-fd": ("natural", mom.FunctionDifference),
+            "nlg": ("natural", mom.LastGradient), "nnesterov": ("natural", mom.NaturalNesterov),
+            "hb": ("gradient", mom.HeavyBall), "nesterov": ("gradient", mom.Nesterov),
+            "spring": ("natural", mom.Spring)}
+
+
+def build_optimizer(name: str, lr: float | None = None, momentum: float | str | None = None,
+                    restart: bool = False, solve: str = "tikhonov", reg: float = 1e-10, step: str = "fixed",
+                    damping: float = 1e-3, **unknown: Any):
+    """The optimizer called ``name`` (see :data:`OPTIMIZERS`).
+
+    ``lr`` is the (initial) step; ``momentum`` β as a float, or "auto" (α and β from the
+    spectrum estimated at θ₀, set by :func:`femngd.train.train`); ``solve``/``reg`` the
+    regularized Gram solve; ``step`` the step rule; ``damping`` SPRING's λ.
+    """
+    if unknown:
+        raise ValueError(f"{next(iter(unknown))}: unknown optimizer option")
+    if name not in OPTIMIZERS:
+        raise ValueError(f"optimizer: must be one of {', '.join(OPTIMIZERS)}, got {name!r}")
+    if name == "adam":
+        return Adam(lr=1e-3 if lr is None else lr)
+    if name == "lbfgs":
+        return LBFGS()
+    solver = GramSolver(solve, reg)
+    rule = make_step(step, 1.0 if lr is None else lr)
+    if name in ("ngd", "gd"):
+        return Optimizer("natural" if name == "ngd" else "gradient", step=rule, solver=solver, name=name)
+    direction, kind = _MOMENTA[name]
+    auto = momentum == "auto"
+    beta = 0.0 if auto else (0.9 if momentum is None else float(momentum))
+    transform = kind(beta, damping) if kind is mom.Spring else kind(beta)
+    opt = Optimizer(direction, transform, rule, solver, restart, name=name)
+    opt.auto_momentum = auto
+    return opt

@@ -1,0 +1,98 @@
+"""Step rules: how far to go along a direction d from a base point θ_b (θ_b = θ + momentum part).
+
+* :class:`Fixed`      s = lr.
+* :class:`Armijo`     backtracking s = s₀ρʲ until L(θ_b + s d) ≤ L(θ_b) + c s ∇Lᵀd.
+* :class:`Grid`       s = argmin_{s = 2⁻ᵏ, k = 0…K} L(θ_b + s d) (the rule of the ENGD literature).
+* :class:`Quadratic`  the exact minimizer of the parabola through L(θ_b), the slope ∇Lᵀd and
+                      L(θ_b + d): s = −∇Lᵀd / q, q = 2(L(θ_b + d) − L(θ_b) − ∇Lᵀd);
+                      exact for quadratic losses.
+
+Line searches evaluate the loss only (no Jacobians).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+__all__ = ["StepRule", "Fixed", "Armijo", "Grid", "Quadratic", "make_step", "STEP_RULES"]
+
+STEP_RULES = ("fixed", "armijo", "grid", "quadratic")
+Loss = Callable[[np.ndarray], float]
+
+
+def _finite_loss(loss: Loss, theta: np.ndarray) -> float:
+    value = loss(theta)
+    return value if np.isfinite(value) else np.inf
+
+
+class StepRule:
+    """``rule(loss, base, d, slope) -> s``: slope = ∇L(θ)ᵀd (negative for a descent direction)."""
+
+    def __call__(self, loss: Loss, base: np.ndarray, d: np.ndarray, slope: float) -> float:
+        raise NotImplementedError
+
+
+class Fixed(StepRule):
+    def __init__(self, lr: float = 1.0):
+        self.lr = float(lr)
+
+    def __repr__(self) -> str:
+        return f"Fixed({self.lr:g})"
+
+    def __call__(self, loss, base, d, slope):
+        return self.lr
+
+
+class Armijo(StepRule):
+    def __init__(self, lr: float = 1.0, shrink: float = 0.5, c: float = 1e-4, max_tries: int = 30):
+        self.lr, self.shrink, self.c, self.max_tries = float(lr), float(shrink), float(c), int(max_tries)
+
+    def __repr__(self) -> str:
+        return f"Armijo({self.lr:g})"
+
+    def __call__(self, loss, base, d, slope):
+        f0, s = _finite_loss(loss, base), self.lr
+        for _ in range(self.max_tries):
+            if _finite_loss(loss, base + s * d) <= f0 + self.c * s * min(slope, 0.0):
+                return s
+            s *= self.shrink
+        return s
+
+
+class Grid(StepRule):
+    def __init__(self, lr: float = 1.0, levels: int = 30):
+        self.lr, self.levels = float(lr), int(levels)
+
+    def __repr__(self) -> str:
+        return f"Grid(2^-k, k=0..{self.levels})"
+
+    def __call__(self, loss, base, d, slope):
+        steps = self.lr * 0.5 ** np.arange(self.levels + 1)
+        values = [_finite_loss(loss, base + s * d) for s in steps]
+        return float(steps[int(np.argmin(values))])
+
+
+class Quadratic(StepRule):
+    def __init__(self, lr: float = 1.0, max_step: float = 1e3):
+        self.lr, self.max_step = float(lr), float(max_step)
+
+    def __repr__(self) -> str:
+        return "Quadratic()"
+
+    def __call__(self, loss, base, d, slope):
+        f0, f1 = _finite_loss(loss, base), _finite_loss(loss, base + self.lr * d)
+        q = 2.0 * (f1 - f0 - self.lr * slope) / self.lr**2
+        if not np.isfinite(q) or q <= 0 or slope >= 0:
+            return self.lr if f1 < f0 else 0.5 * self.lr
+        return float(min(-slope / q, self.max_step))
+
+
+def make_step(name: str, lr: float = 1.0) -> StepRule:
+    """The step rule called ``name`` (fixed, armijo, grid, quadratic) with initial step ``lr``."""
+    rules = {"fixed": Fixed, "armijo": Armijo, "grid": Grid, "quadratic": Quadratic}
+    if name not in rules:
+        raise ValueError(f"step: must be one of {', '.join(STEP_RULES)}, got {name!r}")
+    if not (np.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr: must be finite and > 0, got {lr}")
+    return rules[name](lr)

@@ -1,0 +1,182 @@
+"""The training loop: iterate an optimizer on an objective, record the history, stop safely.
+
+``train`` stops after ``iterations`` steps, when the stopping measure (the loss, or any error
+of the meter) falls below ``tol``, or when ``time_budget`` seconds of optimization are spent.
+A non-finite loss or parameter vector stops the run: the last good iterate is returned with
+``diverged=True`` and a message saying so. The history has one entry per iterate θ_0…θ_K
+(lists of equal length; ``seconds`` is cumulative optimization time, the meter's time excluded).
+"""
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from .natural.objective import Objective
+from .optim import theory
+from .optim.optimizers import LBFGS, StepInfo
+from .optim.steps import Fixed
+
+__all__ = ["train", "TrainResult"]
+
+
+@dataclass
+class TrainResult:
+    """Final parameters, per-iterate history, and how the run ended."""
+
+    theta: np.ndarray
+    history: dict[str, list]
+    diverged: bool = False
+    message: str = ""
+    iterations: int = 0
+    info: dict = field(default_factory=dict)
+
+    @property
+    def final_loss(self) -> float:
+        return float(self.history["loss"][-1])
+
+
+class _Recorder:
+    """Appends one history row per iterate and decides when to stop."""
+
+    def __init__(self, meter, tol, stop_on, time_budget, callback, progress, iterations):
+        self.meter, self.tol, self.stop_on = meter, tol, stop_on
+        self.time_budget, self.callback, self.progress, self.total = time_budget, callback, progress, iterations
+        self.history: dict[str, list] = {"loss": [], "step": [], "rank": [], "condition": [], "seconds": []}
+        self.elapsed, self.last_print = 0.0, 0.0
+
+    def add(self, objective, theta, loss: float, info: StepInfo | None) -> str | None:
+        """Record θ; return a stop message or None."""
+        row = {"loss": loss, "step": info.step if info else math.nan, "rank": info.rank if info else -1,
+               "condition": info.condition if info else math.nan, "seconds": self.elapsed}
+        if self.meter is not None:
+            row.update(self.meter(objective, theta))
+        for key, value in row.items():
+            self.history.setdefault(key, []).append(float(value))
+        k = len(self.history["loss"]) - 1
+        if self.callback is not None:
+            self.callback(k, theta, row)
+        self._print(k, row)
+        if self.tol is not None and row.get(self.stop_on, math.inf) <= self.tol:
+            return f"converged: {self.stop_on} {row[self.stop_on]:.3e} <= tol {self.tol:g} after {k} iterations"
+        if self.time_budget is not None and self.elapsed >= self.time_budget:
+            return f"time budget of {self.time_budget:g} s spent after {k} iterations"
+        return None
+
+    def _print(self, k, row):
+        if self.progress and (time.perf_counter() - self.last_print > 1.0 or k == self.total):
+            self.last_print = time.perf_counter()
+            print(f"\r  iteration {k}/{self.total}  loss {row['loss']:.3e}  {self.elapsed:.1f} s",
+                  end="" if k < self.total else "\n", file=sys.stderr, flush=True)
+
+
+def _finite(theta: np.ndarray, loss: float) -> bool:
+    return bool(np.all(np.isfinite(theta)) and np.isfinite(loss))
+
+
+def _auto_momentum(objective: Objective, optimizer, theta: np.ndarray) -> dict[str, float]:
+    """Set (α, β) from the extreme eigenvalues of G⁺G_H at θ₀ (DESIGN §5)."""
+    lam_min, lam_max = theory.preconditioned_spectrum(objective.gauss_newton_gram(theta),
+                                                      objective.linearize(theta).gram)
+    method = "nesterov" if optimizer.momentum.lookahead else "heavy-ball"
+    alpha, beta = theory.auto_momentum(max(lam_min, 1e-300), lam_max, method)
+    optimizer.momentum.beta = beta
+    optimizer.step_rule = Fixed(alpha)
+    return {"lambda_min": lam_min, "lambda_max": lam_max, "alpha": alpha, "beta": beta}
+
+
+def train(objective: Objective, optimizer, theta0: np.ndarray, iterations: int = 100, tol: float | None = None,
+          time_budget: float | None = None, meter: Callable | None = None, seed: int = 0,
+          callback: Callable | None = None, progress: bool = False, stop_on: str = "loss") -> TrainResult:
+    """Run ``optimizer`` on ``objective`` from θ₀ (see module doc).
+
+    Args:
+        iterations: maximum number of steps K.
+        tol: stop when the ``stop_on`` entry of the history (default the loss) is ≤ tol.
+        time_budget: stop after this many seconds of optimization.
+        meter: ``meter(objective, θ) -> dict`` of errors recorded for every iterate
+            (:class:`femngd.natural.errors.ErrorMeter`).
+        seed: seeds the random points of stochastic objectives (resampled every step).
+        callback: ``callback(k, θ, row)`` after every iterate.
+        progress: print a progress line on stderr.
+    """
+    if not isinstance(iterations, (int, np.integer)) or iterations < 0:
+        raise ValueError(f"iterations: must be a non-negative integer, got {iterations!r}")
+    if tol is not None and not tol >= 0:
+        raise ValueError(f"tol: must be >= 0, got {tol}")
+    theta = np.array(theta0, dtype=float)
+    if theta.shape != (objective.n_params,) or not np.all(np.isfinite(theta)):
+        raise ValueError(f"theta0: expected {objective.n_params} finite parameters, got shape {theta.shape}")
+    rng = np.random.default_rng(seed)
+    rec = _Recorder(meter, tol, stop_on, time_budget, callback, progress, iterations)
+    info: dict[str, Any] = {"optimizer": repr(optimizer)}
+    if getattr(optimizer, "auto_momentum", False):
+        info["auto_momentum"] = _auto_momentum(objective, optimizer, theta)
+    loss = objective.loss(theta)
+    if not _finite(theta, loss):
+        raise ValueError("theta0: the initial loss is not finite")
+    message = rec.add(objective, theta, loss, None)
+    if isinstance(optimizer, LBFGS):
+        return _train_lbfgs(objective, optimizer, theta, iterations, rec, message, info)
+    state = optimizer.init(theta)
+    diverged = False
+    for _ in range(iterations):
+        if message:
+            break
+        start = time.perf_counter()
+        try:
+            objective.resample(rng)
+            if hasattr(objective, "remember"):
+                objective.remember(theta)
+            new, state, step = optimizer.step(objective, theta, state)
+            new_loss = objective.loss(new) if np.all(np.isfinite(new)) else math.nan
+        except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
+            new, new_loss, step = theta, math.nan, None
+            message = f"diverged: {str(exc).splitlines()[0]}"
+        rec.elapsed += time.perf_counter() - start
+        if not _finite(new, new_loss):
+            diverged = True
+            message = message or f"diverged: non-finite loss or parameters at iteration {len(rec.history['loss'])}"
+            message += "; returning the last good iterate"
+            break
+        optimizer.after_step(state, loss, new_loss)
+        theta, loss = new, new_loss
+        message = rec.add(objective, theta, loss, step)
+    k = len(rec.history["loss"]) - 1
+    return TrainResult(theta, rec.history, diverged, message or f"stopped after {k} iterations", k, info)
+
+
+def _train_lbfgs(objective, optimizer: LBFGS, theta, iterations, rec, message, info) -> TrainResult:
+    """L-BFGS through scipy; the callback records every iterate and raises StopIteration to stop."""
+    from scipy.optimize import minimize
+
+    if message or iterations == 0:
+        return TrainResult(theta, rec.history, False, message or "stopped after 0 iterations", 0, info)
+    clock = [time.perf_counter()]
+    state = {"message": None, "theta": theta}
+
+    def fun(th):
+        loss, grad = objective.loss_and_gradient(th) if hasattr(objective, "loss_and_gradient") else (
+            objective.loss(th), objective.gradient(th))
+        return (loss, grad) if np.isfinite(loss) else (np.inf, np.zeros_like(th))
+
+    def callback(intermediate_result):
+        rec.elapsed += time.perf_counter() - clock[0]
+        th, loss = intermediate_result.x, float(intermediate_result.fun)
+        if not _finite(th, loss):
+            raise StopIteration
+        state["theta"] = th.copy()
+        state["message"] = rec.add(objective, th, loss, StepInfo(loss, math.nan))
+        clock[0] = time.perf_counter()
+        if state["message"]:
+            raise StopIteration
+
+    minimize(fun, theta, jac=True, method="L-BFGS-B", callback=callback,
+             options={"maxiter": iterations, "maxcor": optimizer.memory, "gtol": 0.0, "ftol": 0.0})
+    k = len(rec.history["loss"]) - 1
+    return TrainResult(state["theta"], rec.history, False, state["message"] or f"stopped after {k} iterations", k,
+                       info)
