@@ -11,23 +11,30 @@ Derivs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 class Activation:
-    """σ and σ′, σ″, σ‴ evaluated together: ``act(z) -> (σ, σ′, σ″, σ‴)``."""
+    """σ and σ′, σ″, σ‴ evaluated together: ``act(z) -> (σ, σ′, σ″, σ‴)``.
+
+    ``act(z, n)`` computes only the derivatives up to order n (the others are None), which
+    saves work in loss-only evaluations (tanh only).
+    """
 
     def __init__(self, name: str, func: Callable[[np.ndarray], Derivs]):
         self.name = name
         self._func = func
 
-    def __call__(self, z: np.ndarray) -> Derivs:
+    def __call__(self, z: np.ndarray, n: int = 3) -> Derivs:
+        if self._func is _tanh:
+            return _tanh(z, n)
         return self._func(z)
 
     def __repr__(self) -> str:
         return f"Activation({self.name!r})"
 
 
-def _tanh(z):
+def _tanh(z, n=3):
     t = np.tanh(z)
     d1 = 1.0 - t * t
-    return t, d1, -2.0 * t * d1, d1 * (6.0 * t * t - 2.0)
+    d2 = -2.0 * t * d1 if n >= 2 else None
+    return t, d1, d2, (d1 * (6.0 * t * t - 2.0) if n >= 3 else None)
 
 
 def _sigmoid(z):

@@ -65,7 +65,7 @@ class ShallowNetwork(Model):
         if order not in (0, 1, 2):
             raise ValueError(f"order: must be 0, 1 or 2, got {order!r}")
         W, b, c, c0 = self.unpack(theta)
-        s0, s1, s2, s3 = self.activation(x @ W.T + b)
+        s0, s1, s2, s3 = self.activation(x @ W.T + b, order + int(jacobian))
         out = {"value": s0 @ c + c0}
         if order >= 1:
             out["grad"] = (s1 * c) @ W

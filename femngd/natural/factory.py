@@ -1,0 +1,98 @@
+"""Build models and objectives by name: the vocabulary of the CLI, the studies and the scripts."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..fem import AdvectionDiffusion, FESpace, assemble_system
+from ..models import (MLP, FECoefficients, Fourier, FreeKnotP1, HardDirichlet, Legendre, Model, ShallowNetwork)
+from .fe_objectives import FE_LOSSES, FEObjective
+from .kl import KLDivergence
+from .objective import Objective
+from .strong_residual import StrongResidual
+
+__all__ = ["build_model", "build_objective", "MODEL_NAMES", "LOSS_NAMES", "BC_NAMES", "POINT_NAMES"]
+
+MODEL_NAMES = ("fe", "poly", "fourier", "shallow", "mlp", "freeknot")
+LOSS_NAMES = ("l2", "fe-residual", "fe-residual-dual", "strong-residual", "kl")
+BC_NAMES = ("hard", "interior", "penalty")
+POINT_NAMES = ("quadrature", "random", "optimal")
+
+
+def _lift(problem: AdvectionDiffusion):
+    """The lift of the hard constraint: affine in 1D; zero data only in 2D."""
+    if problem.has_zero_dirichlet:
+        return None
+    if problem.dim == 1:
+        g0, g1 = problem.dirichlet(np.array([[0.0], [1.0]]))
+        return (float(g0), float(g1))
+    raise ValueError("bc: hard constraints in 2D need zero Dirichlet data; use --bc interior or penalty")
+
+
+def build_model(name: str, problem: AdvectionDiffusion, space: FESpace, width: int = 16, depth: int = 1,
+                activation: str = "tanh", degree: int = 8, n_modes: int = 8, n_knots: int = 16,
+                bc: str = "hard", init_std: float | None = None) -> Model:
+    """The model ``name`` for ``problem`` (hard Dirichlet wrapper unless ``bc`` is interior/penalty).
+
+    fe: FE coefficients of the interior DOFs; poly: Legendre of ``degree``; fourier:
+    ``n_modes`` modes; shallow: ``width`` neurons; mlp: ``depth`` hidden layers of ``width``;
+    freeknot: ``n_knots`` movable knots (1D).
+    """
+    if bc not in BC_NAMES:
+        raise ValueError(f"bc: must be one of {', '.join(BC_NAMES)}, got {bc!r}")
+    dim = problem.dim
+    if name == "fe":
+        return FECoefficients(space.interior_dofs.size, dim)
+    if name == "poly":
+        model = Legendre(degree, dim)
+    elif name == "fourier":
+        model = Fourier(n_modes, dim)
+    elif name == "shallow":
+        model = ShallowNetwork(width, dim, activation, init_std=init_std)
+    elif name == "mlp":
+        model = MLP((width,) * depth, dim, activation, init_std=init_std)
+    elif name == "freeknot":
+        if dim != 1:
+            raise ValueError("model: free-knot P1 is one-dimensional")
+        model = FreeKnotP1(n_knots)
+    else:
+        raise ValueError(f"model: must be one of {', '.join(MODEL_NAMES)}, got {name!r}")
+    return HardDirichlet(model, lift=_lift(problem)) if bc == "hard" else model
+
+
+def _boundary_points(problem: AdvectionDiffusion, space: FESpace, penalty: float):
+    """Penalty points: the boundary DOF locations, weights penalty / #points."""
+    y = space.dof_locations[space.boundary_dofs]
+    return y, np.full(y.shape[0], penalty / y.shape[0])
+
+
+def build_objective(problem: AdvectionDiffusion, space: FESpace, model: Model, loss: str = "fe-residual",
+                    metric: str = "l2", seed: int = 0, bc: str = "hard", points: str = "quadrature",
+                    samples: int = 100, penalty: float = 1.0, **unknown: Any) -> Objective:
+    """The objective ``loss`` of ``model`` in ``metric`` (see :data:`LOSS_NAMES`).
+
+    FE losses evaluate the model at the interior DOFs; the strong residual at the quadrature
+    points of ``space`` (``points="quadrature"``) or at ``samples`` points redrawn every step
+    (random, optimal), with a boundary penalty of weight ``penalty`` unless ``bc="hard"``.
+    """
+    if unknown:
+        raise ValueError(f"{next(iter(unknown))}: unknown objective option")
+    if loss not in LOSS_NAMES:
+        raise ValueError(f"loss: must be one of {', '.join(LOSS_NAMES)}, got {loss!r}")
+    if loss in FE_LOSSES:
+        return FEObjective(assemble_system(problem, space), model, loss, metric)
+    if isinstance(model, FECoefficients):
+        raise ValueError(f"model: FE coefficients need an FE loss ({', '.join(FE_LOSSES)}), not {loss}")
+    if loss == "kl":
+        return KLDivergence(space, model, metric=metric)
+    if points not in POINT_NAMES:
+        raise ValueError(f"points: must be one of {', '.join(POINT_NAMES)}, got {points!r}")
+    if bc == "interior":
+        raise ValueError("bc: 'interior' applies to FE losses; use hard or penalty with the strong residual")
+    boundary = None if isinstance(model, HardDirichlet) else _boundary_points(problem, space, penalty)
+    if points == "quadrature":
+        x, w = space.quadrature()
+        return StrongResidual(problem, model, x, w, boundary=boundary, metric=metric)
+    return StrongResidual(problem, model, sampler="random" if points == "random" else "optimal",
+                          samples=samples, boundary=boundary, metric=metric, seed=seed)
