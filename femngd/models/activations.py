@@ -31,10 +31,19 @@ class Activation:
 
 
 def _tanh(z, n=3):
+    """tanh, 1 − t², −2t(1 − t²), (1 − t²)(6t² − 2), in place where possible (the hot path of ENGD)."""
     t = np.tanh(z)
-    d1 = 1.0 - t * t
-    d2 = -2.0 * t * d1 if n >= 2 else None
-    return t, d1, d2, (d1 * (6.0 * t * t - 2.0) if n >= 3 else None)
+    t2 = t * t
+    d1 = np.subtract(1.0, t2)
+    d2 = np.multiply(t, d1) if n >= 2 else None
+    if d2 is not None:
+        d2 *= -2.0
+    if n < 3:
+        return t, d1, d2, None
+    t2 *= 6.0
+    t2 -= 2.0
+    t2 *= d1
+    return t, d1, d2, t2
 
 
 def _sigmoid(z):

@@ -1,0 +1,122 @@
+"""ENGD on the 2D Poisson benchmark (femngd.presets.poisson2d): time per iteration and accuracy.
+
+For the 2-32-1 and 2-64-1 tanh networks over seeds 0–4 (the configuration of the JAX reference,
+measured at ~219 ms per iteration on this machine kind):
+
+* median time per iteration and its breakdown: Jacobian (values and Laplacians with their
+  θ-derivatives), Gram (J_Rᵀ W J_R), solve (least squares), line search (31 loss evaluations);
+* the Gram time as a ratio to a BLAS syrk of the same size measured in the same run;
+* iterations and seconds to relative L2 errors 1e-4, 1e-6, 1e-7; the error after 51 and 200 its.
+
+Then the larger scale: 2-64-1 and a 2-32-32-1 MLP with 4,096 and 16,384 interior points.
+
+Usage:  python benchmarks/bench_poisson2d.py [--seeds 5] [--iterations 200] [--quick]
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+from scipy.linalg.blas import dsyrk
+
+from femngd.kernels import point_gram
+from femngd.natural import GramSolver
+from femngd.presets import poisson2d
+
+TARGETS = (1e-4, 1e-6, 1e-7)
+
+
+def best_time(func, repeat: int = 20) -> float:
+    func()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def breakdown(preset, theta) -> dict[str, float]:
+    """Median seconds of the parts of one ENGD iteration, and of the same-size BLAS syrk."""
+    obj = preset.objective
+    r, D = obj.residuals(theta, jacobian=True)
+    w = obj.metric_matrix()
+    G = point_gram(D, w)
+    grad = D.T @ (w * r)
+    solver = GramSolver("lstsq", 1e-14)
+    d = solver.solve(G, grad).x
+    Dw = np.ascontiguousarray(D * np.sqrt(w)[:, None])
+    return {
+        "jacobian": best_time(lambda: obj.residuals(theta, jacobian=True)),
+        "gram": best_time(lambda: point_gram(D, w)),
+        "solve": best_time(lambda: solver.solve(G, grad)),
+        "line search": best_time(lambda: [obj.loss(theta - 0.5**k * d) for k in range(31)], 5),
+        "blas syrk": best_time(lambda: dsyrk(1.0, Dw, trans=1)),
+    }
+
+
+def reach(history: dict, target: float) -> tuple[float, float]:
+    errors = np.asarray(history["relative_l2_error_exact"])
+    hit = np.flatnonzero(errors <= target)
+    if hit.size == 0:
+        return np.nan, np.nan
+    return float(hit[0]), float(history["seconds"][hit[0]])
+
+
+def med(values) -> str:
+    v = np.asarray(values, dtype=float)
+    ok = v[np.isfinite(v)]
+    if ok.size == 0:
+        return "   —    "
+    return f"{np.median(ok):8.3g} [{ok.min():.3g}, {ok.max():.3g}] ({ok.size}/{v.size})"
+
+
+def run_net(label: str, make, seeds: int, iterations: int) -> None:
+    rows, parts = [], []
+    for seed in range(seeds):
+        preset = make(seed)
+        result = preset.train(iterations=iterations, seed=seed)
+        h = result.history
+        rows.append({"per_iteration": h["seconds"][-1] / result.iterations,
+                     **{f"its {t:g}": reach(h, t)[0] for t in TARGETS},
+                     **{f"s {t:g}": reach(h, t)[1] for t in TARGETS},
+                     "error@51": h["relative_l2_error_exact"][min(51, result.iterations)],
+                     "error@end": h["relative_l2_error_exact"][-1]})
+        parts.append(breakdown(preset, preset.model.init(seed)))
+    p = preset.model.n_params
+    print(f"\n{label}: p = {p}, points = {len(preset.objective.points)} + {len(preset.objective.boundary[0])}, "
+          f"seeds 0–{seeds - 1}")
+    per = [r["per_iteration"] for r in rows]
+    print(f"  time per iteration (whole loop)  {np.median(per) * 1e3:7.2f} ms   "
+          f"(reference JAX ENGD ≈ 219 ms: {219e-3 / np.median(per):.0f}x)")
+    for key in ("jacobian", "gram", "solve", "line search"):
+        print(f"    {key:<12} {np.median([q[key] for q in parts]) * 1e3:7.3f} ms")
+    g, s = np.median([q["gram"] for q in parts]), np.median([q["blas syrk"] for q in parts])
+    print(f"  Gram / same-size BLAS syrk: {g / s:.2f}x ({g * 1e3:.3f} ms vs {s * 1e3:.3f} ms)")
+    for t in TARGETS:
+        print(f"  to rel. L2 {t:g}: iterations {med([r[f'its {t:g}'] for r in rows])}, "
+              f"seconds {med([r[f's {t:g}'] for r in rows])}")
+    print(f"  error after 51 its: {med([r['error@51'] for r in rows])}; after {iterations}: "
+          f"{med([r['error@end'] for r in rows])}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--iterations", type=int, default=200)
+    parser.add_argument("--quick", action="store_true", help="2 seeds, 60 iterations, no large scale")
+    args = parser.parse_args()
+    seeds, its = (2, 60) if args.quick else (args.seeds, args.iterations)
+    run_net("2-32-1 tanh", lambda s: poisson2d(32, seed=s), seeds, its)
+    run_net("2-64-1 tanh", lambda s: poisson2d(64, seed=s), seeds, its)
+    if args.quick:
+        return
+    for n_grid in (64, 128):
+        run_net(f"2-64-1 tanh, {n_grid}² points", lambda s: poisson2d(64, n_grid=n_grid, seed=s), 2, 50)
+        run_net(f"2-32-32-1 tanh MLP, {n_grid}² points",
+                lambda s: poisson2d(hidden=(32, 32), n_grid=n_grid, seed=s), 2, 50)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""``femngd train``: the JSON contract, --out files, presets, one-line errors with exit code 2."""
+import json
+
+import numpy as np
+import pytest
+
+from femngd.cli import main
+
+KEYS = {"final_loss", "iterations", "relative_l2_error_galerkin", "relative_l2_error_exact", "diverged", "seconds",
+        "history"}
+HISTORY = {"loss", "relative_l2_error_galerkin", "relative_l2_error_exact", "step", "seconds"}
+
+
+def run_json(capsys, *argv):
+    assert main(["train", *argv, "--json", "--quiet"]) == 0
+    captured = capsys.readouterr()
+    return json.loads(captured.out)
+
+
+def test_json_contract_and_one_step_galerkin(capsys):
+    out = run_json(capsys, "--eps", "0.05", "--n", "16", "--metric", "gauss-newton", "--iterations", "1",
+                   "--solve", "penrose", "--reg", "1e-14")
+    assert KEYS <= out.keys() and HISTORY <= out["history"].keys()
+    assert out["iterations"] == 1 and not out["diverged"]
+    assert out["relative_l2_error_galerkin"] < 1e-10
+    assert all(len(v) == 2 for v in out["history"].values())
+    assert out["history"]["seconds"][0] == 0.0
+
+
+def test_momentum_auto_restart_and_out_dir(capsys, tmp_path):
+    out = run_json(capsys, "--eps", "0.5", "--n", "8", "--optimizer", "nhb-lm", "--momentum", "auto", "--restart",
+                   "--iterations", "50", "--out", str(tmp_path / "run"))
+    saved = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert saved["final_loss"] == out["final_loss"] and out["auto_momentum"]["beta"] > 0.5
+    theta = np.load(tmp_path / "run" / "params.npz")["theta"]
+    assert theta.shape == (7,) and not list((tmp_path / "run").glob(".*"))
+
+
+def test_network_strong_residual_and_table(capsys):
+    assert main(["train", "--eps", "0.2", "--model", "mlp", "--width", "6", "--loss", "strong-residual",
+                 "--metric", "gauss-newton", "--points", "random", "--samples", "40", "--step", "grid",
+                 "--iterations", "3", "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "relative_l2_error_exact" in text and "{" not in text
+
+
+def test_same_seed_same_numbers(capsys):
+    argv = ("--eps", "0.2", "--model", "shallow", "--width", "5", "--loss", "strong-residual", "--points", "random",
+            "--metric", "gauss-newton", "--iterations", "4", "--seed", "3")
+    a, b = run_json(capsys, *argv), run_json(capsys, *argv)
+    assert a["history"]["loss"] == b["history"]["loss"]
+
+
+def test_diverging_run_is_reported(capsys):
+    out = run_json(capsys, "--eps", "0.01", "--n", "32", "--lr", "1", "--iterations", "200")
+    assert out["diverged"] and "last good iterate" in out["message"] and np.isfinite(out["final_loss"])
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["--eps", "-1"], "--eps"), (["--model", "cnn"], "--model"), (["--momentum", "1.5"], "--momentum"),
+    (["--optimizer", "sgd"], "--optimizer"), (["--model", "fe", "--loss", "strong-residual"], "model:"),
+    (["--dim", "2", "--model", "freeknot"], "model:"), (["--n", "0"], "--n"), (["--lr", "0"], "--lr")])
+def test_bad_arguments(capsys, argv, needle):
+    assert main(["train", *argv, "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("femngd: error:") and "\n" not in err and needle in err
