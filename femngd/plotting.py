@@ -40,6 +40,21 @@ METRIC_LABELS = {
 }
 _STYLES = {"exact": dict(color="black", lw=2.2, ls="-"), "galerkin": dict(color="tab:red", ls="--"),
            "supg": dict(color="tab:green", ls="-."), "shishkin": dict(color="tab:purple", ls=":")}
+#: colors of trained methods, in order of appearance (the reference colors are kept out)
+TRAINED_COLORS = ("tab:blue", "tab:orange", "tab:brown", "tab:pink", "tab:olive", "tab:cyan", "tab:gray")
+
+
+def _colors(names: Iterable[str]) -> dict[str, str]:
+    """One color per method name, the same in every panel: fixed for references, a palette otherwise."""
+    fixed = {"Galerkin": "tab:red", "SUPG": "tab:green", "Galerkin, Shishkin mesh": "tab:purple"}
+    out, k = {}, 0
+    for name in dict.fromkeys(names):
+        if name in fixed:
+            out[name] = fixed[name]
+        else:
+            out[name] = TRAINED_COLORS[k % len(TRAINED_COLORS)]
+            k += 1
+    return out
 
 
 def save_figure(fig: Figure, directory: str | Path, stem: str) -> list[Path]:
@@ -90,7 +105,8 @@ def _solution_lines(records: Sequence[dict]) -> list[tuple[str, np.ndarray, np.n
         if sol.get("exact") is not None and "exact" not in seen:
             seen.add("exact")
             lines.insert(0, ("exact", x, np.asarray(sol["exact"], float), _STYLES["exact"]))
-        style = _STYLES.get(spec["kind"], dict(lw=1.5))
+        trained = sum(1 for line in lines if line[3].get("lw") == 1.5)
+        style = _STYLES.get(spec["kind"], dict(lw=1.5, color=TRAINED_COLORS[trained % len(TRAINED_COLORS)]))
         lines.append((_label(spec), x, np.asarray(sol["u"], float), style))
     return lines
 
@@ -103,15 +119,16 @@ def plot_solutions(records: Sequence[dict], zoom: tuple[float, float] | None = N
     """
     spec = records[0]["spec"]
     lines = _solution_lines(records)
-    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    fig, ax = plt.subplots(figsize=(10.0, 4.8))
     for name, x, u, style in lines:
         ax.plot(x, u, label=name, **style)
     diag = spec["problem"].endswith("_2d")
     ax.set_xlabel("t  (x = y = t)" if diag else "x")
     ax.set_ylabel("u(t, t)" if diag else "u(x)")
     ax.set_title(f"Solutions: {describe_setup(spec)}{_models(records)}", fontsize=10)
-    ax.legend(loc="best", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     ax.grid(alpha=0.3)
+    fig.tight_layout()
     eps = spec["eps"]
     zoom = zoom or ((1 - 10 * eps, 1.0) if 10 * eps < 0.5 else None)
     if zoom and lines:
@@ -169,7 +186,7 @@ def plot_curves(records: Sequence[dict], keys: Sequence[str] = ("loss", "relativ
     trained = [r for r in records if r["result"].get("history")]
     fig, axes = plt.subplots(1, len(keys), figsize=(5.2 * len(keys), 4.2), squeeze=False)
     labels = list(dict.fromkeys(r["spec"]["label"] for r in trained))
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    colors = TRAINED_COLORS
     for ax, key in zip(axes[0], keys):
         for i, label in enumerate(labels):
             group = [r for r in trained if r["spec"]["label"] == label]
@@ -216,12 +233,13 @@ def _log_axes(ax, data: dict[str, tuple[np.ndarray, ...]], xlabel: str, ylabel: 
     ax.legend(fontsize=8)
 
 
-def _errorbars(ax, data: dict[str, tuple[np.ndarray, ...]]) -> None:
+def _errorbars(ax, data: dict[str, tuple[np.ndarray, ...]], colors: dict[str, str] | None = None) -> None:
+    colors = colors or _colors(data)
     for label, (x, y, lo, hi) in data.items():
         yerr = None
         if np.all(np.isfinite(lo)) and np.any(hi > lo):
             yerr = np.vstack([y - lo, hi - y])
-        ax.errorbar(x, y, yerr=yerr, marker="o", ms=4, capsize=3, label=label)
+        ax.errorbar(x, y, yerr=yerr, marker="o", ms=4, capsize=3, label=label, color=colors[label])
 
 
 def plot_convergence(rows: Sequence[dict], metric: str = "l2_error_exact",
@@ -245,9 +263,10 @@ def plot_error_vs_eps(rows: Sequence[dict], metrics: Sequence[str] = ("relative_
                       title: str = "") -> Figure:
     """Error vs ε (log-log) per method, one panel per metric; bars = range over seeds."""
     fig, axes = plt.subplots(1, len(metrics), figsize=(5.4 * len(metrics), 4.4), squeeze=False)
-    for ax, metric in zip(axes[0], metrics):
-        data = _by_label(rows, "eps", metric)
-        _errorbars(ax, data)
+    panels = [_by_label(rows, "eps", metric) for metric in metrics]
+    colors = _colors(name for data in panels for name in data)
+    for ax, metric, data in zip(axes[0], metrics, panels):
+        _errorbars(ax, data, colors)
         _log_axes(ax, data, "diffusion ε", METRIC_LABELS.get(metric, metric))
     fig.suptitle(title or "Error vs ε", fontsize=10)
     fig.tight_layout()

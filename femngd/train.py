@@ -78,13 +78,20 @@ def _finite(theta: np.ndarray, loss: float) -> bool:
     return bool(np.all(np.isfinite(theta)) and np.isfinite(loss))
 
 
-def _auto_momentum(objective: Objective, optimizer, theta: np.ndarray) -> dict[str, float]:
-    """Set (α, β) from the extreme eigenvalues of G⁺G_H at θ₀ (DESIGN §5)."""
+def _auto_parameters(objective: Objective, optimizer, theta: np.ndarray) -> dict[str, float]:
+    """Set the step α (and β) from the extreme eigenvalues λ₁, λ_n of G⁺G_H at θ₀ (DESIGN §5).
+
+    Plain descent: α = 2/(λ₁+λ_n); momentum: Polyak's heavy-ball or Nesterov's (α, β).
+    """
     lam_min, lam_max = theory.preconditioned_spectrum(objective.gauss_newton_gram(theta),
                                                       objective.linearize(theta).gram)
-    method = "nesterov" if optimizer.momentum.lookahead else "heavy-ball"
-    alpha, beta = theory.auto_momentum(max(lam_min, 1e-300), lam_max, method)
-    optimizer.momentum.beta = beta
+    lam_min = max(lam_min, 1e-300)
+    if getattr(optimizer, "auto_momentum", False):
+        method = "nesterov" if optimizer.momentum.lookahead else "heavy-ball"
+        alpha, beta = theory.auto_momentum(lam_min, lam_max, method)
+        optimizer.momentum.beta = beta
+    else:
+        (alpha, _), beta = theory.gd_optimal(lam_min, lam_max), 0.0
     optimizer.step_rule = Fixed(alpha)
     return {"lambda_min": lam_min, "lambda_max": lam_max, "alpha": alpha, "beta": beta}
 
@@ -114,8 +121,8 @@ def train(objective: Objective, optimizer, theta0: np.ndarray, iterations: int =
     rng = np.random.default_rng(seed)
     rec = _Recorder(meter, tol, stop_on, time_budget, callback, progress, iterations)
     info: dict[str, Any] = {"optimizer": repr(optimizer)}
-    if getattr(optimizer, "auto_momentum", False):
-        info["auto_momentum"] = _auto_momentum(objective, optimizer, theta)
+    if getattr(optimizer, "auto_momentum", False) or getattr(optimizer, "auto_step", False):
+        info["auto_momentum"] = _auto_parameters(objective, optimizer, theta)
     loss = objective.loss(theta)
     if not _finite(theta, loss):
         raise ValueError("theta0: the initial loss is not finite")

@@ -28,6 +28,10 @@ def _momentum(text: str) -> float | str:
     return value
 
 
+def _learning_rate(text: str) -> float | str:
+    return text if text == "auto" else positive_float(text)
+
+
 def run_training(args: argparse.Namespace) -> dict[str, Any]:
     """Build problem, space, model, objective, optimizer from the options; train; summarize."""
     from femngd.natural import ErrorMeter, build_model, build_objective
@@ -131,7 +135,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--solve", choices=SOLVE_METHODS, default="tikhonov", help="regularized Gram solve")
     parser.add_argument("--reg", type=float, default=None, help="Tikhonov λ (relative) or cutoff (default 1e-10)")
     parser.add_argument("--step", choices=STEP_RULES, default="fixed", help="step rule (default: fixed)")
-    parser.add_argument("--lr", type=positive_float, default=None, help="(initial) step size (default: 1)")
+    parser.add_argument("--lr", type=_learning_rate, default=None,
+                        help="(initial) step size, or 'auto' for 2/(λ₁+λ_n) (default: 1)")
     parser.add_argument("--iterations", type=int, default=100, help="maximum iterations (default: 100)")
     parser.add_argument("--tol", type=float, default=None, help="stop when the loss is below this")
     parser.add_argument("--seed", type=int, default=0, help="seed of the initialization and sampling")

@@ -103,7 +103,8 @@ MESH_KINDS = ("uniform", "shishkin")
 
 
 def make_mesh(kind: str, n: int, dim: int = 1, eps: float | None = None, degree: int = 1) -> skfem.Mesh:
-    """``uniform`` or ``shishkin`` mesh with n cells per direction in 1D/2D, or a mesh file path (2D)."""
+    """``uniform`` or ``shishkin`` mesh with n cells per direction in 1D/2D, a shipped mesh name
+    (unit_square, lshape, hole: n is ignored) or a mesh file path (2D)."""
     if dim not in (1, 2):
         raise ValueError(f"dim: must be 1 or 2, got {dim!r}")
     if kind == "uniform":
@@ -112,9 +113,9 @@ def make_mesh(kind: str, n: int, dim: int = 1, eps: float | None = None, degree:
         if eps is None:
             raise ValueError("eps: a Shishkin mesh needs eps")
         return shishkin_mesh_1d(n, eps, degree=degree) if dim == 1 else shishkin_mesh_2d(n, eps, degree=degree)
-    from .mesh_io import load_mesh
+    from .mesh_io import SHIPPED_MESHES, load_mesh, shipped_mesh
 
-    mesh = load_mesh(kind)
+    mesh = shipped_mesh(kind) if kind in SHIPPED_MESHES else load_mesh(kind)
     if mesh.p.shape[0] != dim:
         raise ValueError(f"mesh: {kind} is a {mesh.p.shape[0]}D mesh, but dim is {dim}")
     return mesh

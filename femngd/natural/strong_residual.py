@@ -3,7 +3,12 @@
 Interior residual at points x_q with weights w_q, boundary values at points y_b with weights ω_b:
 
     R_q = −ε Δv_θ(x_q) + b·∇v_θ(x_q) − f(x_q),     B_b = v_θ(y_b) − g(y_b),
-    L(θ) = ½ Σ_q w_q R_q² + ½ Σ_b ω_b B_b².
+    L(θ) = ½ Σ_q w_q R_q² + ½ Σ_b ω_b B_b²  = ½ |r|²,   r = (√w R, √ω B).
+
+Normalization: with w = 1/m and ω = 1/m_b (the Poisson preset), L = ½ (mean R² + mean B²),
+half the ENGD reference loss; its Gauss–Newton Gram mean ∂R∂Rᵀ + mean ∂B∂Bᵀ is the reference's
+exactly, so the natural direction G⁺∇L is the same. :meth:`StrongResidual.loss` evaluates only
+the residuals (no Jacobians): it is what line searches call.
 
 Points: the quadrature points of a mesh (w = quadrature weights, so L ≈ ½‖R‖²_{L2});
 m uniform points in (0, 1)^d redrawn by :meth:`resample` (w = 1/m); or m points from the
@@ -18,16 +23,66 @@ weights, or 1/m times the density correction).
 """
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Callable
 
 import numpy as np
 
-from ..models import Model
+from ..models.base import Model
 from .tangent import METRICS, TangentObjective
 
-__all__ = ["StrongResidual", "SAMPLERS"]
+__all__ = ["StrongResidual", "PDEData", "SAMPLERS"]
 
 SAMPLERS = ("fixed", "random", "optimal")
+
+
+@dataclass(frozen=True)
+class PDEData:
+    """−ε Δu + b·∇u = f, u = g on ∂Ω: the problem data the strong residual needs, as callables.
+
+    ``velocity`` may be a constant vector (dim,); it is then broadcast to every point.
+    """
+
+    eps: float
+    dim: int
+    source: Callable[[np.ndarray], np.ndarray]
+    dirichlet: Callable[[np.ndarray], np.ndarray] | None = None
+    velocity: Any = None
+
+    def __post_init__(self):
+        if not np.isfinite(self.eps) or self.eps <= 0:
+            raise ValueError(f"eps: must be finite and > 0, got {self.eps}")
+        if not callable(self.source):
+            raise ValueError("source: must be a callable f(x (m, dim)) -> (m,)")
+        if self.velocity is not None and not callable(self.velocity):
+            b = np.asarray(self.velocity, dtype=float)
+            if b.shape != (self.dim,):
+                raise ValueError(f"velocity: a constant velocity needs shape ({self.dim},), got {b.shape}")
+
+    @property
+    def constant_velocity(self) -> np.ndarray | None:
+        """b as a (dim,) vector if it is constant (zeros when absent), else None."""
+        if self.velocity is None:
+            return np.zeros(self.dim)
+        return None if callable(self.velocity) else np.asarray(self.velocity, dtype=float)
+
+    def velocity_at(self, x: np.ndarray) -> np.ndarray:
+        """b(x), shape (m, dim)."""
+        if callable(self.velocity):
+            return np.asarray(self.velocity(x), dtype=float)
+        return np.broadcast_to(self.constant_velocity, x.shape)
+
+
+def _problem_data(problem: Any, dim: int, eps, velocity, source, dirichlet) -> Any:
+    """The problem object, or PDEData built from the keyword arguments when ``problem`` is None."""
+    if problem is not None:
+        missing = [a for a in ("eps", "dim", "velocity", "source", "dirichlet") if not hasattr(problem, a)]
+        if missing:
+            raise ValueError(f"problem: needs attributes eps, dim, velocity, source, dirichlet (missing {missing})")
+        return problem
+    if eps is None or source is None:
+        raise ValueError("problem: give a problem object or the data eps=..., source=... (velocity, dirichlet)")
+    return PDEData(float(eps), dim, source, dirichlet, velocity)
 
 
 def _velocity(problem, x: np.ndarray) -> np.ndarray | None:
@@ -35,6 +90,8 @@ def _velocity(problem, x: np.ndarray) -> np.ndarray | None:
     b = getattr(problem, "constant_velocity", None)
     if b is not None and not np.any(b):
         return None
+    if isinstance(problem, PDEData):
+        return problem.velocity_at(x)
     return problem.velocity(x)
 
 
@@ -43,23 +100,29 @@ class StrongResidual(TangentObjective):
 
     Args:
         problem: anything with ``eps``, ``dim``, ``velocity``, ``source``, ``dirichlet``
-            (a :class:`femngd.fem.AdvectionDiffusion`).
+            (a :class:`femngd.fem.AdvectionDiffusion`), or None with the keyword data
+            ``eps``, ``source``, ``velocity`` (callable, constant vector or None), ``dirichlet``.
         model: the model (its ``dim`` must match).
-        points, weights: fixed interior points (m, dim) and weights (m,) (sampler "fixed"),
-            or None with ``sampler="random"|"optimal"`` and ``samples=m``.
-        boundary: None (hard constraint) or (points, weights) of the boundary penalty.
+        points, weights: fixed interior points (m, dim) and weights (m,) (default 1/m); or
+            ``points="random"|"optimal"`` (same as ``sampler=``) with ``samples=m``.
+        boundary: None (hard constraint) or (points, weights[, penalty]) of the boundary term
+            ½ penalty Σ ω_b (v − g)²(y_b) (weights default 1/m_b when None).
         metric: "gauss-newton", "l2" or "h1".
         seed: seed of the first sample (random/optimal samplers).
     """
 
-    def __init__(self, problem: Any, model: Model, points: np.ndarray | None = None,
+    def __init__(self, problem: Any, model: Model, points: np.ndarray | str | None = None,
                  weights: np.ndarray | None = None, sampler: str = "fixed", samples: int = 100,
-                 boundary: tuple[np.ndarray, np.ndarray] | None = None, metric: str = "gauss-newton",
-                 seed: int = 0, pool: int = 20):
+                 boundary: tuple | None = None, metric: str = "gauss-newton",
+                 seed: int = 0, pool: int = 20, *, eps: float | None = None, velocity: Any = None,
+                 source: Callable | None = None, dirichlet: Callable | None = None):
+        if isinstance(points, str):
+            sampler, points = points, None
         if metric not in METRICS:
             raise ValueError(f"metric: must be one of {', '.join(METRICS)}, got {metric!r}")
         if sampler not in SAMPLERS:
             raise ValueError(f"points: sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
+        problem = _problem_data(problem, model.dim, eps, velocity, source, dirichlet)
         if model.dim != problem.dim:
             raise ValueError(f"model: a {model.dim}D model for a {problem.dim}D problem")
         self.problem, self.model, self.metric, self.sampler = problem, model, metric, sampler
@@ -67,19 +130,32 @@ class StrongResidual(TangentObjective):
         self.samples, self.pool = int(samples), int(pool)
         if sampler == "fixed":
             if points is None:
-                raise ValueError("points: a fixed sampler needs points and weights")
+                raise ValueError("points: a fixed sampler needs points (m, dim)")
             self._set_points(points, weights if weights is not None else np.full(len(points), 1.0 / len(points)))
         else:
             if self.samples < 1:
                 raise ValueError(f"samples: must be >= 1, got {samples}")
             self._theta_for_density: np.ndarray | None = None
             self.resample(np.random.default_rng(seed))
-        self.boundary = None
-        if boundary is not None:
-            by, bw = (np.asarray(a, dtype=float) for a in boundary)
-            if by.ndim != 2 or by.shape[1] != self.dim or bw.shape != (by.shape[0],):
-                raise ValueError(f"boundary: need points (m, {self.dim}) and weights (m,)")
-            self.boundary = (by, bw, problem.dirichlet(by))
+        self.boundary = None if boundary is None else self._boundary_data(boundary)
+
+    def _boundary_data(self, boundary: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(points, penalty·weights, g(points)) of the boundary term."""
+        if not isinstance(boundary, (tuple, list)) or len(boundary) not in (2, 3):
+            raise ValueError("boundary: expected (points, weights) or (points, weights, penalty)")
+        by = np.asarray(boundary[0], dtype=float)
+        if by.ndim == 1 and self.dim == 1:
+            by = by[:, None]
+        bw = np.full(len(by), 1.0 / max(len(by), 1)) if boundary[1] is None else np.asarray(boundary[1], float)
+        penalty = float(boundary[2]) if len(boundary) == 3 else 1.0
+        if by.ndim != 2 or by.shape[1] != self.dim or bw.shape != (by.shape[0],) or np.any(bw < 0):
+            raise ValueError(f"boundary: need points (m, {self.dim}) and non-negative weights (m,)")
+        if not np.isfinite(penalty) or penalty <= 0:
+            raise ValueError(f"boundary: penalty must be > 0, got {penalty}")
+        if self.problem.dirichlet is None:
+            raise ValueError("dirichlet: a boundary penalty needs the Dirichlet data g")
+        g = np.broadcast_to(np.asarray(self.problem.dirichlet(by), dtype=float), (len(by),))
+        return by, penalty * bw, g
 
     def __repr__(self) -> str:
         return f"StrongResidual(metric={self.metric!r}, sampler={self.sampler!r}, model={self.model!r})"

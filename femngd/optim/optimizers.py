@@ -139,14 +139,16 @@ _MOMENTA = {"nhb-lm": ("natural", mom.LastMomentum), "nhb-fd": ("natural", mom.F
             "spring": ("natural", mom.Spring)}
 
 
-def build_optimizer(name: str, lr: float | None = None, momentum: float | str | None = None,
+def build_optimizer(name: str, lr: float | str | None = None, momentum: float | str | None = None,
                     restart: bool = False, solve: str = "tikhonov", reg: float = 1e-10, step: str = "fixed",
                     damping: float = 1e-3, **unknown: Any):
     """The optimizer called ``name`` (see :data:`OPTIMIZERS`).
 
-    ``lr`` is the (initial) step; ``momentum`` β as a float, or "auto" (α and β from the
-    spectrum estimated at θ₀, set by :func:`femngd.train.train`); ``solve``/``reg`` the
-    regularized Gram solve; ``step`` the step rule; ``damping`` SPRING's λ.
+    ``lr`` is the (initial) step, or "auto" for the optimal fixed step 2/(λ₁+λ_n) of the
+    linearized problem; ``momentum`` β as a float, or "auto" (α and β of Polyak/Nesterov from
+    the spectrum, DESIGN §5). Both "auto" values are set by :func:`femngd.train.train` from the
+    extreme eigenvalues of G⁺G_H at θ₀. ``solve``/``reg``: the regularized Gram solve;
+    ``step``: the step rule; ``damping``: SPRING's λ.
     """
     if unknown:
         raise ValueError(f"{next(iter(unknown))}: unknown optimizer option")
@@ -157,9 +159,12 @@ def build_optimizer(name: str, lr: float | None = None, momentum: float | str | 
     if name == "lbfgs":
         return LBFGS()
     solver = GramSolver(solve, reg)
-    rule = make_step(step, 1.0 if lr is None else lr)
+    auto_step = lr == "auto"
+    rule = make_step(step, 1.0 if lr is None or auto_step else lr)
     if name in ("ngd", "gd"):
-        return Optimizer("natural" if name == "ngd" else "gradient", step=rule, solver=solver, name=name)
+        opt = Optimizer("natural" if name == "ngd" else "gradient", step=rule, solver=solver, name=name)
+        opt.auto_step = auto_step
+        return opt
     direction, kind = _MOMENTA[name]
     auto = momentum == "auto"
     beta = 0.0 if auto else (0.9 if momentum is None else float(momentum))

@@ -1,9 +1,14 @@
 """The main job on built-in defaults: an ε-sweep of NGD and natural momentum vs Galerkin and SUPG.
 
-1D boundary layer −εu″ + u′ = 1 on (0, 1), u(0) = u(1) = 0, for ε ∈ {1e-1, 3e-2, 1e-2} on a
+1D boundary layer −εu″ + u′ = 1 on (0, 1), u(0) = u(1) = 0, for ε ∈ {1e-1, 1e-2, 1e-3} on a
 uniform P1 mesh with 32 cells: Galerkin, SUPG, Galerkin on a Shishkin mesh, and the FE
-coefficients trained on the FE residual loss ‖A V − F‖²_{M⁻¹} by natural gradient descent and
-by natural (heavy-ball, last-momentum) momentum, with the same iteration budget.
+coefficients trained on the FE residual loss ½‖A V − F‖²_{M⁻¹} with the same budget of 1000
+iterations by
+
+* NGD in the L2 metric at the optimal fixed step 2/(λ₁+λ_n) (preconditioned gradient descent),
+* natural heavy ball (LM transport) at Polyak's optimal (α, β),
+* natural Nesterov at Nesterov's (α, β),
+* NGD in the Gauss–Newton metric (step 1): the Galerkin solution in one step.
 """
 from __future__ import annotations
 
@@ -19,15 +24,19 @@ DEMO_CONFIG: dict[str, Any] = {
     "study": "sweep",
     "name": "demo",
     "problem": "layer_1d",
-    "eps": [1e-1, 3e-2, 1e-2],
+    "eps": [1e-1, 1e-2, 1e-3],
     "mesh": {"kind": "uniform", "n": 32, "degree": 1},
     "seeds": [0],
     "references": ["galerkin", "supg", "shishkin"],
     "trained": [
-        {"label": "NGD", "model": "fe", "loss": "fe-residual", "metric": "l2",
-         "optimizer": "ngd", "optimizer_options": {}, "iterations": 200},
-        {"label": "natural momentum", "model": "fe", "loss": "fe-residual", "metric": "l2",
-         "optimizer": "natural-momentum", "optimizer_options": {}, "iterations": 200},
+        {"label": "NGD (L2)", "model": "fe", "loss": "fe-residual", "metric": "l2",
+         "optimizer": "ngd", "optimizer_options": {"lr": "auto"}, "iterations": 1000},
+        {"label": "natural heavy ball (L2)", "model": "fe", "loss": "fe-residual", "metric": "l2",
+         "optimizer": "nhb-lm", "optimizer_options": {"momentum": "auto"}, "iterations": 1000},
+        {"label": "natural Nesterov (L2)", "model": "fe", "loss": "fe-residual", "metric": "l2",
+         "optimizer": "nnesterov", "optimizer_options": {"momentum": "auto"}, "iterations": 1000},
+        {"label": "NGD (Gauss-Newton)", "model": "fe", "loss": "fe-residual", "metric": "gauss-newton",
+         "optimizer": "ngd", "optimizer_options": {}, "iterations": 5},
     ],
     "comparison": {"tolerance": 1e-3, "measure": "relative_l2_error_galerkin"},
 }

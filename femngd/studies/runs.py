@@ -226,7 +226,7 @@ def _trained(spec: dict[str, Any]) -> dict[str, Any]:
         "n_params": int(np.size(out.theta)),
         "n_dofs": int(space.n_dofs),
         "h": float(np.max(space.h)),
-        "iterations": len(history.get("loss", [])),
+        "iterations": int(out.iterations),
         "diverged": bool(out.diverged),
         "message": str(out.message),
         "history": history,
