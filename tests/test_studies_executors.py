@@ -12,6 +12,20 @@ try:
 except ImportError:  # tests/ imported as a package
     from tests import studies_fakes as fakes
 
+#: the real thing: FE model with Gauss–Newton NGD, and an MLP on resampled points with natural momentum
+REAL = {
+    "study": "comparison", "name": "real", "problem": "layer_1d", "eps": [0.5, 0.1], "mesh": {"n": 8},
+    "seeds": [0, 1],
+    "trained": [
+        {"label": "NGD", "model": "fe", "loss": "fe-residual", "metric": "gauss-newton", "optimizer": "ngd",
+         "iterations": 3},
+        {"label": "natural heavy ball", "model": "mlp", "model_options": {"width": 5}, "loss": "strong-residual",
+         "metric": "gauss-newton", "objective_options": {"points": "random", "samples": 20},
+         "optimizer": "nhb-lm", "optimizer_options": {"momentum": 0.3, "step": "grid"}, "iterations": 4},
+    ],
+    "comparison": {"tolerance": 1e-3, "measure": "relative_l2_error_galerkin"},
+}
+
 CONFIG = {
     "study": "comparison", "name": "exec", "eps": [0.5, 0.1], "mesh": {"n": 6}, "seeds": [0, 1],
     "trained": [
@@ -31,26 +45,29 @@ def deterministic(payload: dict) -> tuple:
     return records, summary
 
 
-@pytest.fixture(scope="module")
-def serial(tmp_path_factory):
-    return run_study(CONFIG, tmp_path_factory.mktemp("serial"), progress=False, figures=False)
+@pytest.fixture(scope="module", params=["fake", "real"])
+def config_and_serial(request, tmp_path_factory):
+    config = CONFIG if request.param == "fake" else REAL
+    return config, run_study(config, tmp_path_factory.mktemp("serial"), progress=False, figures=False)
 
 
-def test_two_local_workers_identical_to_serial(serial, tmp_path):
-    parallel = run_study(CONFIG, tmp_path, executor=LocalExecutor(2), progress=False, figures=False)
+def test_two_local_workers_identical_to_serial(config_and_serial, tmp_path):
+    config, serial = config_and_serial
+    parallel = run_study(config, tmp_path, executor=LocalExecutor(2), progress=False, figures=False)
     assert deterministic(parallel) == deterministic(serial)
     assert len(serial["records"]) == 8 and all(r["result"]["history"] for r in serial["records"])
 
 
 @pytest.mark.skipif(importlib.util.find_spec("distributed") is None,
                     reason="dask[distributed] is not installed (optional extra femngd[dask])")
-def test_dask_local_cluster_identical_to_serial(serial, tmp_path):
+def test_dask_local_cluster_identical_to_serial(config_and_serial, tmp_path):
     from distributed import LocalCluster
 
+    config, serial = config_and_serial
     with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
         executor = make_executor("dask", scheduler=cluster.scheduler_address)
         assert isinstance(executor, DaskExecutor)
-        payload = run_study(CONFIG, tmp_path, executor=executor, progress=False, figures=False)
+        payload = run_study(config, tmp_path, executor=executor, progress=False, figures=False)
     assert deterministic(payload) == deterministic(serial)
 
 
