@@ -1,120 +1,168 @@
 """Benchmark of the Gram kernels: time and peak memory against J.T @ (X @ J) and a BLAS syrk.
 
 For n ∈ {1e4, 1e5} rows and p ∈ {100, 500, 2000} columns, X the 1D P1 mass matrix
-(tridiagonal CSR), J a dense matrix of cosine features generated row-block by row-block:
+(tridiagonal CSR; ``--grid`` adds a 2D 5-point pattern in natural ordering). The rows of J
+come from a cheap generator (a fixed seeded random 1024 × p matrix, rows tiled and scaled),
+so "kernel" excludes and "total" includes producing J:
 
-  baseline   J materialized, then J.T @ (X @ J)           (scipy sparse × dense, BLAS gemm)
-  gram       J materialized, femngd.kernels.gram(J, X)     (numba CSR×dense, BLAS gemm)
-  streaming  femngd.kernels.streaming_gram, J never whole  (blocks of 2048 rows)
-  syrk       J materialized, scipy.linalg.blas.dsyrk(J)     (the BLAS limit for n·p²)
+  baseline   J materialized, then J.T @ (X @ J)              (scipy sparse × dense, numpy gemm)
+  gram       J materialized, femngd.kernels.gram(J, X)        (banded factor + syrk, blockwise)
+  streaming  femngd.kernels.streaming_gram(rows, n, X)        (J never whole; kernel = total − generation)
+  syrk       J materialized, scipy.linalg.blas.dsyrk(J)        (the BLAS limit for n·p², no X)
 
-Every case runs in its own subprocess; memory is the growth of the peak resident set size
-over the process after imports and JIT warm-up. Times are the best of --repeat runs.
-Cases whose materialized J would exceed --max-gb are skipped (and say so).
-Finally the import + first call is timed in two fresh processes: the second must not compile.
+Every method runs in its own subprocess (after a JIT warm-up): time = best of --repeat runs,
+memory = tracemalloc peak of one more run (numpy buffers, including J where it is
+materialized). A method whose estimated memory exceeds --max-gb is skipped (printed).
+Finally the import + first call is timed in two fresh processes sharing an empty numba cache
+directory: the first compiles, the second must only load the cache.
 
-Usage:  python benchmarks/bench_gram.py [--quick] [--repeat 3] [--max-gb 1.5]
+Usage:  python benchmarks/bench_gram.py [--quick] [--grid] [--repeat 3] [--max-gb 3] [--block 2048]
+Figures depend on the machine load (2 shared cores here): treat them as provisional.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
+import tempfile
 import time
+import tracemalloc
 
 import numpy as np
 
 METHODS = ("baseline", "gram", "streaming", "syrk")
+#: estimated resident size in units of n·p doubles (J and X·J for the baseline)
+FOOTPRINT = {"baseline": 2.0, "gram": 1.0, "syrk": 1.0, "streaming": 0.0}
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
 
 
-def mass_matrix(n: int):
+def metric(pattern: str, n: int):
+    """1D P1 mass matrix (h/6)·tridiag(1, 4, 1), or the 5-point pattern of an m × m grid (m² ≤ n)."""
     import scipy.sparse as sp
-    h = 1.0 / (n - 1)
-    e = np.ones(n)
-    return sp.diags([e[:-1] * h / 6, e * 2 * h / 3, e[:-1] * h / 6], [-1, 0, 1], format="csr")
+    if pattern == "1d":
+        h, e = 1.0 / (n + 1), np.ones(n)
+        return sp.diags([e[:-1] * h / 6, e * 4 * h / 6, e[:-1] * h / 6], [-1, 0, 1], format="csr")
+    m = int(np.sqrt(n))
+    T = metric("1d", m) * (m + 1)
+    return sp.kronsum(T, T, format="csr")
 
 
-def jacobian_rows(p: int):
-    freqs = np.linspace(0.5, 50.0, p)
+class Generator:
+    """Rows of J: base[i mod 1024]·(1 + i/n), base a fixed seeded random (1024, p) matrix; times itself."""
 
-    def rows(a: int, b: int) -> np.ndarray:
-        return np.cos(np.outer(np.arange(a, b) / 1000.0, freqs))
-    return rows
+    def __init__(self, n: int, p: int, seed: int = 0):
+        self.base, self.n, self.seconds = np.random.default_rng(seed).normal(size=(1024, p)), n, 0.0
+
+    def __call__(self, start: int, stop: int) -> np.ndarray:
+        t = time.perf_counter()
+        i = np.arange(start, stop)
+        rows = self.base[i % 1024] * (1.0 + i / self.n)[:, None]
+        self.seconds += time.perf_counter() - t
+        return rows
 
 
-def peak_rss_mb() -> float:
-    import resource
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
-
-def run_case(method: str, n: int, p: int, repeat: int) -> dict:
+def _run(method: str, X, rows: Generator, n: int, block: int) -> tuple[float, float]:
+    """(total seconds, generation seconds) of one computation of G."""
     from scipy.linalg.blas import dsyrk
 
     from femngd.kernels import gram, streaming_gram
-
-    X, rows = mass_matrix(n), jacobian_rows(p)
-    small = rows(0, 64)
-    gram(small, mass_matrix(64)), streaming_gram(jacobian_rows(p), 64, mass_matrix(64), block=16)  # warm JIT
-    before = peak_rss_mb()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        if method == "streaming":
-            G = streaming_gram(rows, n, X, block=2048)
+    rows.seconds = 0.0
+    start = time.perf_counter()
+    if method == "streaming":
+        streaming_gram(rows, n, X, block=block)
+    else:
+        J = rows(0, n)
+        if method == "baseline":
+            J.T @ (X @ J)
+        elif method == "gram":
+            gram(J, X, block=block)
         else:
-            J = rows(0, n)
-            if method == "baseline":
-                G = J.T @ (X @ J)
-            elif method == "gram":
-                G = gram(J, X)
-            else:
-                G = dsyrk(1.0, J, trans=1)
-            del J
-        times.append(time.perf_counter() - start)
-        del G
-    return {"seconds": min(times), "memory_mb": peak_rss_mb() - before}
+            dsyrk(1.0, J.T, trans=0)
+        del J
+    return time.perf_counter() - start, rows.seconds
 
 
-def measure(method: str, n: int, p: int, repeat: int) -> dict:
-    code = (f"import json, sys; sys.path.insert(0, {str(__file__.rsplit('/', 1)[0])!r}); "
-            f"import bench_gram as b; print(json.dumps(b.run_case({method!r}, {n}, {p}, {repeat})))")
+def run_case(method: str, pattern: str, n: int, p: int, repeat: int, block: int) -> dict:
+    """Best-of-repeat times and the tracemalloc peak (MB) of one method, in this process."""
+    from femngd.kernels import gram, streaming_gram
+    X, rows = metric(pattern, n), Generator(n, p)
+    small = metric(pattern, 64)
+    gram(Generator(small.shape[0], p)(0, small.shape[0]), small)              # JIT warm-up
+    streaming_gram(Generator(small.shape[0], p), small.shape[0], small, block=16)
+    runs = [_run(method, X, rows, X.shape[0], block) for _ in range(repeat)]
+    total, generation = min(runs)
+    tracemalloc.start()
+    _run(method, X, rows, X.shape[0], block)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return {"total": total, "kernel": total - generation, "memory_mb": peak / 1e6}
+
+
+def measure(method: str, pattern: str, n: int, p: int, repeat: int, block: int) -> dict:
+    code = (f"import json, sys; sys.path[:0] = [{HERE!r}, {ROOT!r}]; import bench_gram as b; "
+            f"print(json.dumps(b.run_case({method!r}, {pattern!r}, {n}, {p}, {repeat}, {block})))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def first_call_seconds() -> float:
+def first_call_seconds(cache_dir: str) -> float:
+    """Seconds for import + first gram/streaming_gram call in a fresh process using cache_dir."""
     code = ("import time; t = time.perf_counter(); import numpy as np, scipy.sparse as sp; "
-            "from femngd.kernels import gram, streaming_gram; "
-            "X = sp.eye(8, format='csr'); J = np.ones((8, 2)); gram(J, X); "
+            "from femngd.kernels import gram, streaming_gram, cross_gram; "
+            "X = sp.diags([np.ones(7), 4 * np.ones(8), np.ones(7)], [-1, 0, 1], format='csr'); "
+            "J = np.ones((8, 2)); gram(J, X); cross_gram(J, X, J); "
             "streaming_gram(lambda a, b: J[a:b], 8, X, block=3); print(time.perf_counter() - t)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir, PYTHONPATH=ROOT)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     return float(out.stdout.strip())
+
+
+def cell(r: dict) -> str:
+    return f"{r['kernel'] * 1e3:8.0f} {r['total'] * 1e3:8.0f} {r['memory_mb']:7.0f}"
+
+
+def ratio(res: dict, a: str, b: str, key: str) -> str:
+    if a not in res or b not in res:
+        return "   –  "
+    return f"{res[a][key] / max(res[b][key], 1e-12):6.2f}"
+
+
+def report(pattern: str, n: int, p: int, res: dict, skipped: list[str]) -> None:
+    cells = " |".join(cell(res[m]) if m in res else f"{'skipped':>25}" for m in METHODS)
+    print(f"{pattern:>4} {n:>7} {p:>5} |{cells} |"
+          f" {ratio(res, 'streaming', 'baseline', 'total')} {ratio(res, 'streaming', 'baseline', 'memory_mb')}"
+          f" {ratio(res, 'gram', 'baseline', 'kernel')} {ratio(res, 'streaming', 'syrk', 'kernel')}")
+    for m in skipped:
+        print(f"     skipped {m} at n={n}, p={p}: ~{FOOTPRINT[m] * n * p * 8 / 1e9:.1f} GB > --max-gb")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="n = 1e4 and p ∈ {100, 500} only")
+    parser.add_argument("--grid", action="store_true", help="also the 2D 5-point pattern")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--max-gb", type=float, default=1.5, help="skip cases whose J exceeds this")
+    parser.add_argument("--max-gb", type=float, default=3.0, help="skip methods whose memory would exceed this")
+    parser.add_argument("--block", type=int, default=2048, help="rows per block (gram, streaming)")
     args = parser.parse_args()
     sizes = [(10_000, 100), (10_000, 500)] if args.quick else [
         (n, p) for n in (10_000, 100_000) for p in (100, 500, 2000)]
-    print(f"{'n':>7} {'p':>5} | " + " | ".join(f"{m:>18}" for m in METHODS) + " | stream/base time, memory")
-    for n, p in sizes:
-        if n * p * 8 / 1e9 > args.max_gb:
-            print(f"{n:>7} {p:>5} | skipped: J would take {n * p * 8 / 1e9:.1f} GB (> --max-gb {args.max_gb})")
-            continue
-        res = {m: measure(m, n, p, args.repeat) for m in METHODS}
-        cells = " | ".join(f"{res[m]['seconds'] * 1e3:8.1f} ms {res[m]['memory_mb']:6.0f} MB" for m in METHODS)
-        base = res["baseline"]
-        ratio_t = res["streaming"]["seconds"] / base["seconds"]
-        ratio_m = res["streaming"]["memory_mb"] / max(base["memory_mb"], 1e-9)
-        print(f"{n:>7} {p:>5} | {cells} | {ratio_t:5.2f}x, {ratio_m:5.2f}x   "
-              f"(gram/base {res['gram']['seconds'] / base['seconds']:.2f}x, "
-              f"streaming/syrk {res['streaming']['seconds'] / res['syrk']['seconds']:.2f}x)")
-    first, second = first_call_seconds(), first_call_seconds()
-    print(f"import + first call: {first:.2f} s, in a second process {second:.2f} s (numba cache=True)")
+    patterns = ["1d", "grid"] if args.grid else ["1d"]
+    print("times in ms (kernel = without generating J, total = with), memory = tracemalloc peak in MB; provisional")
+    head = " |".join(f"{m + ': kern total   MB':>25}" for m in METHODS)
+    print(f"{'X':>4} {'n':>7} {'p':>5} |{head} | str/base t, mem | gram/base kern | str/syrk kern")
+    for pattern in patterns:
+        for n, p in sizes:
+            repeat = max(1, min(args.repeat, int(4e10 / (n * p * p))))
+            fits = [m for m in METHODS if FOOTPRINT[m] * n * p * 8 / 1e9 <= args.max_gb]
+            res = {m: measure(m, pattern, n, p, repeat, args.block) for m in fits}
+            report(pattern, n, p, res, [m for m in METHODS if m not in fits])
+    with tempfile.TemporaryDirectory() as cache:
+        first, second = first_call_seconds(cache), first_call_seconds(cache)
+    print(f"import + first calls with an empty numba cache: {first:.2f} s; second process: {second:.2f} s"
+          f" (ratio {second / first:.2f})")
 
 
 if __name__ == "__main__":

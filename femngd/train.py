@@ -43,8 +43,9 @@ class TrainResult:
 class _Recorder:
     """Appends one history row per iterate and decides when to stop."""
 
-    def __init__(self, meter, tol, stop_on, time_budget, callback, progress, iterations):
-        self.meter, self.tol, self.stop_on = meter, tol, stop_on
+    def __init__(self, meter, tol, stop_on, time_budget, callback, progress, iterations, meter_every=1):
+        self.meter, self.tol, self.stop_on, self.meter_every = meter, tol, stop_on, max(1, int(meter_every))
+        self.meter_keys: tuple[str, ...] = ()
         self.time_budget, self.callback, self.progress, self.total = time_budget, callback, progress, iterations
         self.history: dict[str, list] = {"loss": [], "step": [], "rank": [], "condition": [], "seconds": []}
         self.elapsed, self.last_print = 0.0, 0.0
@@ -53,11 +54,16 @@ class _Recorder:
         """Record θ; return a stop message or None."""
         row = {"loss": loss, "step": info.step if info else math.nan, "rank": info.rank if info else -1,
                "condition": info.condition if info else math.nan, "seconds": self.elapsed}
+        k = len(self.history["loss"])
         if self.meter is not None:
-            row.update(self.meter(objective, theta))
+            if k % self.meter_every == 0 or k == self.total:
+                errors = self.meter(objective, theta)
+                self.meter_keys = tuple(errors)
+            else:   # not measured at this iterate
+                errors = dict.fromkeys(self.meter_keys, math.nan)
+            row.update(errors)
         for key, value in row.items():
             self.history.setdefault(key, []).append(float(value))
-        k = len(self.history["loss"]) - 1
         if self.callback is not None:
             self.callback(k, theta, row)
         self._print(k, row)
@@ -81,10 +87,17 @@ def _finite(theta: np.ndarray, loss: float) -> bool:
 def _auto_parameters(objective: Objective, optimizer, theta: np.ndarray) -> dict[str, float]:
     """Set the step α (and β) from the extreme eigenvalues λ₁, λ_n of G⁺G_H at θ₀ (DESIGN §5).
 
+    G is the metric Gram for natural directions and the identity for parameter-space ones.
+
     Plain descent: α = 2/(λ₁+λ_n); momentum: Polyak's heavy-ball or Nesterov's (α, β).
     """
-    lam_min, lam_max = theory.preconditioned_spectrum(objective.gauss_newton_gram(theta),
-                                                      objective.linearize(theta).gram)
+    try:
+        G_H = objective.gauss_newton_gram(theta)
+    except NotImplementedError as exc:
+        raise ValueError(f"momentum: 'auto' needs the Gauss-Newton matrix of the loss ({exc})") from None
+    natural = getattr(optimizer, "direction", "natural") == "natural"
+    G = objective.linearize(theta).gram if natural else np.eye(G_H.shape[0])
+    lam_min, lam_max = theory.preconditioned_spectrum(G_H, G)
     lam_min = max(lam_min, 1e-300)
     if getattr(optimizer, "auto_momentum", False):
         method = "nesterov" if optimizer.momentum.lookahead else "heavy-ball"
@@ -98,7 +111,8 @@ def _auto_parameters(objective: Objective, optimizer, theta: np.ndarray) -> dict
 
 def train(objective: Objective, optimizer, theta0: np.ndarray, iterations: int = 100, tol: float | None = None,
           time_budget: float | None = None, meter: Callable | None = None, seed: int = 0,
-          callback: Callable | None = None, progress: bool = False, stop_on: str = "loss") -> TrainResult:
+          callback: Callable | None = None, progress: bool = False, stop_on: str = "loss",
+          meter_every: int = 1) -> TrainResult:
     """Run ``optimizer`` on ``objective`` from θ₀ (see module doc).
 
     Args:
@@ -110,6 +124,9 @@ def train(objective: Objective, optimizer, theta0: np.ndarray, iterations: int =
         seed: seeds the random points of stochastic objectives (resampled every step).
         callback: ``callback(k, θ, row)`` after every iterate.
         progress: print a progress line on stderr.
+        stop_on: the history entry compared with ``tol`` (e.g. "l2_error_exact").
+        meter_every: evaluate the meter every this many iterates (NaN in between; always at
+            θ₀ and at the last iterate of the budget).
     """
     if not isinstance(iterations, (int, np.integer)) or iterations < 0:
         raise ValueError(f"iterations: must be a non-negative integer, got {iterations!r}")
@@ -119,7 +136,7 @@ def train(objective: Objective, optimizer, theta0: np.ndarray, iterations: int =
     if theta.shape != (objective.n_params,) or not np.all(np.isfinite(theta)):
         raise ValueError(f"theta0: expected {objective.n_params} finite parameters, got shape {theta.shape}")
     rng = np.random.default_rng(seed)
-    rec = _Recorder(meter, tol, stop_on, time_budget, callback, progress, iterations)
+    rec = _Recorder(meter, tol, stop_on, time_budget, callback, progress, iterations, meter_every)
     info: dict[str, Any] = {"optimizer": repr(optimizer)}
     if getattr(optimizer, "auto_momentum", False) or getattr(optimizer, "auto_step", False):
         info["auto_momentum"] = _auto_parameters(objective, optimizer, theta)
@@ -136,9 +153,9 @@ def train(objective: Objective, optimizer, theta0: np.ndarray, iterations: int =
             break
         start = time.perf_counter()
         try:
-            objective.resample(rng)
-            if hasattr(objective, "remember"):
+            if hasattr(objective, "remember"):   # θ_k defines the sampling density of the new points
                 objective.remember(theta)
+            objective.resample(rng)
             new, state, step = optimizer.step(objective, theta, state)
             new_loss = objective.loss(new) if np.all(np.isfinite(new)) else math.nan
         except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:

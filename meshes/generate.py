@@ -15,7 +15,10 @@ import gmsh
 HERE = Path(__file__).resolve().parent
 
 
-def _finish(name: str, size: float, groups: dict[str, list[int]], surface: int) -> None:
+def _finish(name: str, size: float, groups: dict[str, list[int]], surface: int,
+            per_circle: int = 0) -> None:
+    """Name the groups, mesh with element size ``size`` (and ``per_circle`` elements per 2π of
+    curvature on curved boundaries, 0 = off), write ``meshes/<name>.msh`` (MSH 2.2 ASCII)."""
     gmsh.model.occ.synchronize()
     for tag_name, curves in groups.items():
         tag = gmsh.model.addPhysicalGroup(1, curves)
@@ -24,10 +27,17 @@ def _finish(name: str, size: float, groups: dict[str, list[int]], surface: int) 
     gmsh.model.setPhysicalName(2, domain, "domain")
     gmsh.option.setNumber("Mesh.MeshSizeMax", size)
     gmsh.option.setNumber("Mesh.MeshSizeMin", size / 3)
+    gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", per_circle)
     gmsh.option.setNumber("Mesh.Algorithm", 6)           # Frontal-Delaunay
     gmsh.option.setNumber("Mesh.MshFileVersion", 2.2)
     gmsh.model.mesh.generate(2)
     gmsh.write(str(HERE / f"{name}.msh"))
+
+
+def _sides(width: float, height: float) -> dict[str, callable]:
+    """Tests for the sides of the rectangle (0, width) × (0, height), by a curve's center of mass."""
+    return {"left": lambda x, y: abs(x) < 1e-9, "right": lambda x, y: abs(x - width) < 1e-9,
+            "bottom": lambda x, y: abs(y) < 1e-9, "top": lambda x, y: abs(y - height) < 1e-9}
 
 
 def _curves_by_location(predicates: dict[str, callable]) -> dict[str, list[int]]:
@@ -39,6 +49,8 @@ def _curves_by_location(predicates: dict[str, callable]) -> dict[str, list[int]]
             if test(x, y):
                 groups[name].append(tag)
                 break
+        else:
+            raise RuntimeError(f"boundary curve {tag} at ({x}, {y}) matches no boundary name")
     return groups
 
 
@@ -47,9 +59,7 @@ def unit_square(size: float = 0.045) -> None:
     gmsh.model.add("unit_square")
     surface = gmsh.model.occ.addRectangle(0, 0, 0, 1, 1)
     gmsh.model.occ.synchronize()
-    groups = _curves_by_location({
-        "left": lambda x, y: abs(x) < 1e-9, "right": lambda x, y: abs(x - 1) < 1e-9,
-        "bottom": lambda x, y: abs(y) < 1e-9, "top": lambda x, y: abs(y - 1) < 1e-9})
+    groups = _curves_by_location(_sides(1.0, 1.0))
     _finish("unit_square", size, groups, surface)
 
 
@@ -66,17 +76,17 @@ def lshape(size: float = 0.09) -> None:
     _finish("lshape", size, groups, out[0][1])
 
 
-def hole(size: float = 0.06) -> None:
-    """(0, 2) × (0, 1) minus the disc of radius 0.2 about (0.5, 0.5); boundaries outer and hole."""
+def hole(size: float = 0.075) -> None:
+    """(0, 2) × (0, 1) minus the disc of radius 0.2 about (0.5, 0.5); boundaries left, right,
+    bottom, top (the rectangle's sides) and hole (the circle)."""
     gmsh.model.add("hole")
     rect = gmsh.model.occ.addRectangle(0, 0, 0, 2, 1)
     disc = gmsh.model.occ.addDisk(0.5, 0.5, 0, 0.2, 0.2)
     (out, _) = gmsh.model.occ.cut([(2, rect)], [(2, disc)])
     gmsh.model.occ.synchronize()
     groups = _curves_by_location({
-        "hole": lambda x, y: math.hypot(x - 0.5, y - 0.5) < 0.21,
-        "outer": lambda x, y: True})
-    _finish("hole", size, groups, out[0][1])
+        "hole": lambda x, y: math.hypot(x - 0.5, y - 0.5) < 0.21, **_sides(2.0, 1.0)})
+    _finish("hole", size, groups, out[0][1], per_circle=48)
 
 
 def main() -> None:

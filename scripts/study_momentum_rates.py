@@ -1,15 +1,14 @@
 """Issue 5, study 1: measured vs predicted convergence rates of NGD and natural momentum.
 
 Linear FE model (V = θ on the interior DOFs of P1 on a uniform mesh of (0,1)), FE residual loss
-L(θ) = ½‖Aθ − F‖²_{M⁻¹} for −εu″ + u′ = 1, L2 metric (G = M). Natural gradient directions are
-then ``M⁻¹∇L = P θ − q`` with ``P = M⁻¹AᵀM⁻¹A``, ``q = M⁻¹AᵀM⁻¹F``, and every natural variant is
-a preconditioned method on the pencil ``(AᵀM⁻¹A, M)`` with eigenvalues λ₁ ≤ … ≤ λ_n (DESIGN §4–5):
+L(θ) = ½‖Aθ − F‖²_{M⁻¹} for −εu″ + u′ = 1, L2 metric (G = M), trained with the library
+(:class:`femngd.natural.FEObjective`, :func:`femngd.optim.build_optimizer`, :func:`femngd.train.train`).
+Every natural variant is then a preconditioned method on the pencil ``(AᵀM⁻¹A, M)`` with
+eigenvalues λ₁ ≤ … ≤ λ_n (DESIGN §4–5):
 
-* NGD                ``θ ← θ − α(Pθ − q)``, α = 2/(λ₁+λ_n), predicted rate (κ−1)/(κ+1);
-* natural heavy ball (LM; G_{k,k−1} = G so the transported momentum is c_{k−1})
-  ``c ← βc − α(Pθ − q)``, ``θ ← θ + c`` at Polyak's (α, β), predicted (√κ−1)/(√κ+1);
-* natural Nesterov   ``c ← βc − α(P(θ + βc) − q)``, ``θ ← θ + c``, α = 1/λ_n,
-  β = (√κ−1)/(√κ+1), predicted 1 − 1/√κ.
+* NGD (``ngd``) at α = 2/(λ₁+λ_n), predicted rate (κ−1)/(κ+1);
+* natural heavy ball (``nhb-lm``) at Polyak's (α, β), predicted (√κ−1)/(√κ+1);
+* natural Nesterov (``nnesterov``) at α = 1/λ_n, β = (√κ−1)/(√κ+1), predicted 1 − 1/√κ.
 
 The measured rate is the geometric mean of the error ratios ‖θ_{k+1} − θ*‖/‖θ_k − θ*‖ over the
 second half of the run (θ* the Galerkin solution), the run being long enough for the predicted
@@ -19,7 +18,7 @@ At the optimal momentum parameters the extreme modes are Jordan blocks (double r
 error behaves like k·ρ^k and the window ratio over [K/2, K] is ρ·2^{2/K}: the column
 ``measured_rate_jordan`` divides that factor out.
 
-Usage:  python scripts/study_momentum_rates.py [--out DIR] [--eps 1e-1 1e-2] [--n 32 64 128]
+Usage:  python scripts/study_momentum_rates.py [--out DIR] [--eps 1e-1 1e-2] [--n 32 64 128] [--max-iterations K]
 Writes DIR/momentum_rates.json and DIR/momentum_rates.png and prints a table.
 """
 from __future__ import annotations
@@ -33,33 +32,32 @@ from pathlib import Path
 import numpy as np
 
 from femngd.fem import FESpace, assemble_system, layer_1d, uniform_mesh_1d
-from femngd.optim import theory
+from femngd.models import FECoefficients
+from femngd.natural import FEObjective
+from femngd.optim import build_optimizer, theory
+from femngd.train import train
 
-METHODS = ("ngd", "natural-heavy-ball", "natural-nesterov")
+METHODS = ("ngd", "nhb-lm", "nnesterov")
 
 
 # ----------------------------------------------------------------------------- the FE problem
-def fe_residual_problem(eps: float, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Interior (A, M, F) of −εu″ + u′ = 1, u(0) = u(1) = 0, P1 on n uniform cells (dense)."""
+def fe_residual_problem(eps: float, n: int):
+    """The assembled system of −εu″ + u′ = 1, u(0) = u(1) = 0, P1 on n uniform cells, and dense (A, M, F)."""
     system = assemble_system(layer_1d(eps=eps), FESpace(uniform_mesh_1d(n), degree=1))
-    return system.A_ii.toarray(), system.M_ii.toarray(), np.asarray(system.rhs_i, dtype=float)
+    return system, system.A_ii.toarray(), system.M_ii.toarray(), np.asarray(system.rhs_i, dtype=float)
 
 
 # ----------------------------------------------------------------------------- measurement
-def natural_iteration(
-    P: np.ndarray, q: np.ndarray, theta_star: np.ndarray, theta0: np.ndarray,
-    alpha: float, beta: float, nesterov: bool, steps: int,
-) -> np.ndarray:
-    """Run ``c ← βc − α(P(θ [+ βc]) − q)``, ``θ ← θ + c`` (β = 0: NGD); return ‖θ_k − θ*‖, k = 0..steps."""
-    theta, c = theta0.copy(), np.zeros_like(theta0)
-    errors = np.empty(steps + 1)
-    errors[0] = np.linalg.norm(theta - theta_star)
-    for k in range(1, steps + 1):
-        point = theta + beta * c if nesterov else theta
-        c = beta * c - alpha * (P @ point - q)
-        theta += c
-        errors[k] = np.linalg.norm(theta - theta_star)
-    return errors
+def natural_iteration(system, theta0: np.ndarray, theta_star: np.ndarray, method: str, alpha: float,
+                      beta: float, steps: int) -> np.ndarray:
+    """Train with the library's optimizer ``method`` at (α, β); return ‖θ_k − θ*‖, k = 0..steps."""
+    objective = FEObjective(system, FECoefficients(len(theta0)), "fe-residual", "l2")
+    options = {"lr": alpha} if method == "ngd" else {"lr": alpha, "momentum": beta}
+    optimizer = build_optimizer(method, solve="penrose", reg=1e-15, **options)
+    errors: list[float] = []
+    train(objective, optimizer, theta0, iterations=steps,
+          callback=lambda k, theta, row: errors.append(float(np.linalg.norm(theta - theta_star))))
+    return np.array(errors)
 
 
 def window_rate(errors: np.ndarray) -> float:
@@ -73,17 +71,15 @@ def parameters(method: str, lam_min: float, lam_max: float) -> tuple[float, floa
     if method == "ngd":
         alpha, rate = theory.gd_optimal(lam_min, lam_max)
         return alpha, 0.0, rate
-    optimal = theory.heavy_ball_optimal if method == "natural-heavy-ball" else theory.nesterov_optimal
+    optimal = theory.heavy_ball_optimal if method == "nhb-lm" else theory.nesterov_optimal
     return optimal(lam_min, lam_max)
 
 
 def measure_case(eps: float, n: int, args: argparse.Namespace) -> list[dict]:
-    A, M, F = fe_residual_problem(eps, n)
+    system, A, M, F = fe_residual_problem(eps, n)
     H = A.T @ np.linalg.solve(M, A)
     H = 0.5 * (H + H.T)
     lam_min, lam_max = theory.extreme_eigenvalues(H, M, seed=args.seed)
-    P = np.linalg.solve(M, H)
-    q = np.linalg.solve(M, A.T @ np.linalg.solve(M, F))
     theta_star = np.linalg.solve(A, F)
     theta0 = np.random.default_rng(args.seed).standard_normal(len(F))
     records = []
@@ -92,7 +88,7 @@ def measure_case(eps: float, n: int, args: argparse.Namespace) -> list[dict]:
         needed = theory.iterations_to(predicted, args.reduction)
         steps = min(needed, args.max_iterations)
         start = time.perf_counter()
-        errors = natural_iteration(P, q, theta_star, theta0, alpha, beta, method == "natural-nesterov", steps)
+        errors = natural_iteration(system, theta0, theta_star, method, alpha, beta, steps)
         measured = window_rate(errors)
         # optimal momentum has double roots (Jordan blocks): e_k ~ k·ρ^k, so the window ratio
         # carries a factor 2^{1/(K − K/2)}; dividing it out isolates ρ (NGD has no such factor)
@@ -149,7 +145,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--n", type=int, nargs="+", default=[32, 64, 128])
     parser.add_argument("--reduction", type=float, default=1e-8,
                         help="run until the predicted rate reduces the error by this factor")
-    parser.add_argument("--max-iterations", type=int, default=1_000_000)
+    parser.add_argument("--max-iterations", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     if any(e <= 0 for e in args.eps) or any(n < 2 for n in args.n) or args.max_iterations < 2:

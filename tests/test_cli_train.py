@@ -59,8 +59,33 @@ def test_diverging_run_is_reported(capsys):
 @pytest.mark.parametrize("argv,needle", [
     (["--eps", "-1"], "--eps"), (["--model", "cnn"], "--model"), (["--momentum", "1.5"], "--momentum"),
     (["--optimizer", "sgd"], "--optimizer"), (["--model", "fe", "--loss", "strong-residual"], "model:"),
-    (["--dim", "2", "--model", "freeknot"], "model:"), (["--n", "0"], "--n"), (["--lr", "0"], "--lr")])
+    (["--dim", "2", "--model", "freeknot"], "model:"), (["--n", "0"], "--n"), (["--lr", "0"], "--lr"),
+    (["--reg", "-1"], "--reg"), (["--iterations", "-3"], "--iterations"), (["--tol", "0"], "--tol"),
+    (["--loss", "kl", "--model", "poly"], "bc:"), (["--bc", "penalty"], "bc:"), (["--metric", "fisher"], "--metric"),
+    (["--model", "shallow", "--loss", "strong-residual", "--bc", "interior"], "bc:"),
+    (["--preset", "poisson3d"], "--preset"), (["--samples", "-5"], "--samples")])
 def test_bad_arguments(capsys, argv, needle):
     assert main(["train", *argv, "--quiet"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("femngd: error:") and "\n" not in err and needle in err
+
+
+def test_out_must_be_a_directory(capsys, tmp_path):
+    target = tmp_path / "file"
+    target.write_text("x")
+    assert main(["train", "--n", "4", "--iterations", "1", "--quiet", "--out", str(target)]) == 2
+    assert "--out" in capsys.readouterr().err and target.read_text() == "x"
+
+
+def test_preset_poisson2d_short_run(capsys):
+    out = run_json(capsys, "--preset", "poisson2d", "--iterations", "2")
+    assert out["n_params"] == 129 and out["preset"] == "poisson2d" and out["dofs"] is None
+    assert out["iterations"] == 2 and len(out["history"]["loss"]) == 3
+    assert out["history"]["loss"][-1] <= out["history"]["loss"][0]
+    assert 0 < out["relative_l2_error_exact"] < 2
+
+
+def test_kl_density_on_interior_model(capsys):
+    out = run_json(capsys, "--loss", "kl", "--bc", "interior", "--model", "poly", "--poly-degree", "6",
+                   "--metric", "gauss-newton", "--step", "armijo", "--iterations", "20")
+    assert out["history"]["loss"][-1] < 0.1 * out["history"]["loss"][0] and not out["diverged"]

@@ -6,31 +6,7 @@ from hypothesis import given, settings, strategies as st
 from femngd.models import (MLP, FECoefficients, Fourier, FreeKnotP1, HardDirichlet, Legendre, ShallowNetwork,
                            activation)
 
-H = 1e-6
-
-
-def theta_fd(model, theta, x, field):
-    """Central differences of a field (value/grad/laplacian) in θ: (..., p)."""
-    cols = []
-    for e in np.eye(theta.size):
-        plus = getattr(model.evaluate(theta + H * e, x, order=2), field)
-        minus = getattr(model.evaluate(theta - H * e, x, order=2), field)
-        cols.append((plus - minus) / (2 * H))
-    return np.stack(cols, axis=-1)
-
-
-def x_fd(model, theta, x):
-    """Central differences in x: gradient (m, dim) and Laplacian (m,)."""
-    v = lambda y: model.evaluate(theta, y).value
-    eye = np.eye(x.shape[1])
-    grad = np.stack([(v(x + H * e) - v(x - H * e)) / (2 * H) for e in eye], axis=1)
-    h = 1e-4
-    lap = sum((v(x + h * e) - 2 * v(x) + v(x - h * e)) / h**2 for e in eye)
-    return grad, lap
-
-
-def rel(a, b):
-    return np.max(np.abs(a - b)) / (1 + np.max(np.abs(b)))
+from models_fd import rel, theta_fd, x_fd
 
 
 MODELS = [

@@ -124,3 +124,18 @@ def test_bad_input_names_the_parameter():
         net.evaluate(np.full(net.n_params, np.nan), np.zeros((3, 2)))
     with pytest.raises(ValueError, match="^order"):
         net.evaluate(net.init(), np.zeros((3, 2)), order=3)
+
+
+@pytest.mark.parametrize("model", [ShallowNetwork(4, 2, output_bias=True), MLP((3, 4), 2)], ids=repr)
+def test_fields_subset_gives_the_same_arrays(model):
+    theta, x = model.init(1), np.random.default_rng(2).uniform(size=(5, 2))
+    full = model.evaluate(theta, x, order=2, jacobian=True)
+    for fields in ({"laplacian", "dlaplacian"}, {"dlaplacian"}, {"value", "dvalue"}, {"grad", "dgrad"}):
+        part = model.evaluate(theta, x, order=2, jacobian=True, fields=fields)
+        for name in ("value", "grad", "laplacian", "dvalue", "dgrad", "dlaplacian"):
+            got = getattr(part, name)
+            assert (got is None) == (name not in fields)
+            if got is not None:
+                assert np.allclose(got, getattr(full, name), rtol=1e-14, atol=1e-15)
+    with pytest.raises(ValueError, match="^fields"):
+        model.evaluate(theta, x, order=2, fields={"hessian"})

@@ -1,7 +1,17 @@
-"""``femngd train``: train one model by natural gradient (or a baseline) and compare it with Galerkin."""
+"""``femngd train``: train one model by natural gradient (or a baseline) and compare it with Galerkin.
+
+Output: a two-column table, or with ``--json`` one object (``final_loss``, ``iterations``,
+``relative_l2_error_galerkin``, ``relative_l2_error_exact``, ``diverged``, ``seconds``,
+``history`` of per-iteration lists, ``seconds`` cumulative). ``--out DIR`` writes the same
+object to DIR/results.json and the final parameters to DIR/params.npz, each atomically
+(temporary file + rename). Progress goes to stderr unless ``--quiet``.
+"""
 from __future__ import annotations
 
 import argparse
+import math
+import os
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -11,12 +21,18 @@ import numpy as np
 from .common import (add_discretization_arguments, discretization_from_args, format_rows, positive_float,
                      positive_int, print_json, write_json_atomic)
 
-__all__ = ["register", "run_training"]
+__all__ = ["register", "run_training", "HISTORY_KEYS"]
 
 HISTORY_KEYS = ("loss", "relative_l2_error_galerkin", "relative_l2_error_exact", "step", "seconds")
+SUMMARY_ERRORS = ("relative_l2_error_galerkin", "relative_h1_error_galerkin", "relative_l2_error_exact")
+#: optimizer options of the preset unless given on the command line
+PRESET_OPTIMIZER = {"optimizer": "ngd", "solve": "lstsq", "step": "grid", "reg": 1e-14}
+PLAIN_OPTIMIZER = {"optimizer": "ngd", "solve": "tikhonov", "step": "fixed", "reg": 1e-10}
+OPTIMIZER_OPTIONS = ("optimizer", "solve", "step", "reg", "lr", "momentum", "restart")
 
 
 def _momentum(text: str) -> float | str:
+    """argparse type: β in [0, 1) or 'auto'."""
     if text == "auto":
         return text
     try:
@@ -32,113 +48,171 @@ def _learning_rate(text: str) -> float | str:
     return text if text == "auto" else positive_float(text)
 
 
-def run_training(args: argparse.Namespace) -> dict[str, Any]:
-    """Build problem, space, model, objective, optimizer from the options; train; summarize."""
+def _non_negative(text: str, kind: type) -> float | int:
+    try:
+        value = kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not {'an integer' if kind is int else 'a number'}: {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be finite and >= 0, got {text}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    """argparse type: a finite float ≥ 0."""
+    return _non_negative(text, float)
+
+
+def _non_negative_int(text: str) -> int:
+    """argparse type: an integer ≥ 0."""
+    return _non_negative(text, int)
+
+
+def _optimizer_options(args: argparse.Namespace, defaults: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """(name, build_optimizer options): the command line over ``defaults``."""
+    pick = lambda key: getattr(args, key) if getattr(args, key) is not None else defaults[key]
+    return pick("optimizer"), {"lr": args.lr, "momentum": args.momentum, "restart": args.restart,
+                               "solve": pick("solve"), "reg": pick("reg"), "step": pick("step")}
+
+
+def _from_preset(args: argparse.Namespace) -> dict[str, Any]:
+    """Problem, model, objective, meter and optimizer of ``--preset`` (optimizer options override)."""
+    from femngd.optim import build_optimizer
+    from femngd.presets import poisson2d
+
+    preset = poisson2d(width=args.width or 32, depth=args.depth, seed=args.seed)
+    explicit = args.restart or any(getattr(args, key) is not None for key in OPTIMIZER_OPTIONS if key != "restart")
+    optimizer = preset.optimizer
+    if explicit:
+        name, options = _optimizer_options(args, PRESET_OPTIMIZER)
+        optimizer = build_optimizer(name, **options)
+    return {"problem": preset.problem, "space": preset.space, "model": preset.model, "objective": preset.objective,
+            "meter": preset.meter, "optimizer": optimizer}
+
+
+def _from_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Problem, space, model, objective, meter and optimizer described by the options."""
     from femngd.natural import ErrorMeter, build_model, build_objective
     from femngd.optim import build_optimizer
+
+    problem, space = discretization_from_args(args)
+    model = build_model(args.model, problem=problem, space=space, width=args.width or 16, depth=args.depth,
+                        activation=args.activation, degree=args.poly_degree, n_modes=args.modes,
+                        n_knots=args.knots, bc=args.bc)
+    objective = build_objective(problem, space, model, loss=args.loss, metric=args.metric, seed=args.seed,
+                                bc=args.bc, points=args.points, samples=args.samples)
+    name, options = _optimizer_options(args, PLAIN_OPTIMIZER)
+    return {"problem": problem, "space": space, "model": model, "objective": objective,
+            "meter": ErrorMeter(problem, space), "optimizer": build_optimizer(name, **options)}
+
+
+def run_training(args: argparse.Namespace) -> tuple[dict[str, Any], np.ndarray]:
+    """Build everything from the options, train, and summarize: (JSON payload, final θ)."""
     from femngd.train import train
 
-    if args.preset == "poisson2d":
-        from femngd.presets import poisson2d
-        preset = poisson2d(width=args.width or 32, seed=args.seed)
-        problem, space, model, objective = preset.problem, preset.space, preset.model, preset.objective
-        meter = preset.meter
-        optimizer = build_optimizer("ngd", solve="lstsq", step="grid", reg=args.reg or 1e-14)
-    else:
-        problem, space = discretization_from_args(args)
-        model = build_model(args.model, problem, space, width=args.width or 16, depth=args.depth,
-                            activation=args.activation, degree=args.poly_degree, n_modes=args.modes,
-                            n_knots=args.knots, bc=args.bc)
-        objective = build_objective(problem, space, model, loss=args.loss, metric=args.metric, seed=args.seed,
-                                    bc=args.bc, points=args.points, samples=args.samples)
-        meter = ErrorMeter(problem, space)
-        optimizer = build_optimizer(args.optimizer, lr=args.lr, momentum=args.momentum, restart=args.restart,
-                                    solve=args.solve, reg=args.reg if args.reg is not None else 1e-10,
-                                    step=args.step)
-    theta0 = model.init(args.seed)
+    parts = _from_preset(args) if args.preset else _from_options(args)
+    model, space, optimizer = parts["model"], parts["space"], parts["optimizer"]
     start = time.perf_counter()
-    result = train(objective, optimizer, theta0, iterations=args.iterations, tol=args.tol, meter=meter,
-                   seed=args.seed, progress=not args.quiet)
+    result = train(parts["objective"], optimizer, model.init(args.seed), iterations=args.iterations, tol=args.tol,
+                   meter=parts["meter"], seed=args.seed, progress=not args.quiet)
     seconds = time.perf_counter() - start
-    last = {k: v[-1] for k, v in result.history.items()}
-    return {
-        "problem": problem.name, "eps": problem.eps, "model": repr(model), "n_params": int(model.n_params),
-        "dofs": int(space.n_dofs), "optimizer": getattr(optimizer, "name", args.optimizer),
-        "final_loss": last["loss"], "iterations": result.iterations,
-        **{key: last.get(key, float("nan")) for key in ("relative_l2_error_galerkin", "relative_h1_error_galerkin",
-                                                         "relative_l2_error_exact")},
-        "diverged": result.diverged, "message": result.message, "seconds": seconds,
-        "auto_momentum": result.info.get("auto_momentum"),
-        "history": {k: result.history.get(k, [float("nan")] * (result.iterations + 1))
-                    for k in (*HISTORY_KEYS, "rank", "condition")},
-        "_theta": result.theta,
+    history = result.history
+    last = lambda key: history[key][-1] if history.get(key) else math.nan
+    payload = {
+        "problem": parts["problem"].name, "eps": parts["problem"].eps, "preset": args.preset, "model": repr(model),
+        "n_params": int(model.n_params), "dofs": int(space.n_dofs) if space is not None else None,
+        "loss": getattr(args, "loss", None) if not args.preset else "strong-residual",
+        "optimizer": getattr(optimizer, "name", args.optimizer), "final_loss": last("loss"),
+        "iterations": int(result.iterations), **{key: last(key) for key in SUMMARY_ERRORS},
+        "diverged": bool(result.diverged), "message": result.message, "seconds": seconds,
+        "auto_momentum": getattr(result, "info", {}).get("auto_momentum"),
+        "history": {key: list(history.get(key, [math.nan] * (result.iterations + 1)))
+                    for key in (*HISTORY_KEYS, "rank", "condition")},
     }
+    return payload, result.theta
 
 
 def _save(out: Path, payload: dict[str, Any], theta: np.ndarray) -> None:
     """results.json and params.npz in ``out``, each written atomically."""
-    import os
-    import tempfile
-
     out.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(out / "results.json", payload)
     fd, tmp = tempfile.mkstemp(dir=out, prefix=".params.", suffix=".npz")
     os.close(fd)
-    np.savez(tmp, theta=theta)
-    os.replace(tmp, out / "params.npz")
+    try:
+        np.savez(tmp, theta=theta)
+        os.replace(tmp, out / "params.npz")
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    write_json_atomic(out / "results.json", payload)
 
 
 def _run(args: argparse.Namespace) -> int:
-    payload = run_training(args)
-    theta = payload.pop("_theta")
+    if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
+        raise ValueError(f"--out: {args.out} exists and is not a directory")
+    payload, theta = run_training(args)
     if args.out:
         _save(Path(args.out), payload, theta)
     if args.json:
         print_json(payload)
     else:
-        rows = [(k, v) for k, v in payload.items() if k not in ("history", "auto_momentum")]
-        print(format_rows(rows))
+        print(format_rows([(k, v) for k, v in payload.items() if k not in ("history", "auto_momentum")]))
     return 0
+
+
+def _add_model_arguments(parser: argparse.ArgumentParser, names: dict[str, tuple]) -> None:
+    parser.add_argument("--preset", choices=("poisson2d",), default=None,
+                        help="poisson2d: the ENGD 2D Poisson benchmark (2-32-1 tanh, 784+116 points, Gauss-Newton, "
+                        "least squares, grid line search; discretization options ignored); --width 64 for 2-64-1")
+    parser.add_argument("--model", choices=names["models"], default="fe", help="model (default: fe)")
+    parser.add_argument("--width", type=positive_int, default=None, help="network width (default: 16; preset 32)")
+    parser.add_argument("--depth", type=positive_int, default=1, help="MLP hidden layers (default: 1)")
+    parser.add_argument("--activation", default="tanh", help="tanh, sigmoid, softplus, relu<k> (default: tanh)")
+    parser.add_argument("--poly-degree", type=_non_negative_int, default=8, help="Legendre degree for --model poly")
+    parser.add_argument("--modes", type=positive_int, default=8, help="Fourier modes for --model fourier")
+    parser.add_argument("--knots", type=positive_int, default=16, help="interior knots for --model freeknot")
+
+
+def _add_objective_arguments(parser: argparse.ArgumentParser, names: dict[str, tuple]) -> None:
+    parser.add_argument("--loss", choices=names["losses"], default="fe-residual", help="loss (default: fe-residual)")
+    parser.add_argument("--bc", choices=names["bcs"], default="hard",
+                        help="hard: v = d(x) N(x) + lift; interior: FE losses on interior DOFs (also kl); "
+                        "penalty: boundary penalty (strong residual) (default: hard)")
+    parser.add_argument("--points", choices=names["points"], default="quadrature",
+                        help="strong-residual points (default: quadrature)")
+    parser.add_argument("--samples", type=positive_int, default=100, help="random points per step (default: 100)")
+    parser.add_argument("--metric", choices=names["metrics"], default="l2", help="metric of the natural gradient")
+
+
+def _add_optimizer_arguments(parser: argparse.ArgumentParser, names: dict[str, tuple]) -> None:
+    parser.add_argument("--optimizer", choices=names["optimizers"], default=None, help="optimizer (default: ngd)")
+    parser.add_argument("--momentum", type=_momentum, default=None, help="β in [0, 1) or 'auto'")
+    parser.add_argument("--restart", action="store_true", help="function-value restart of the momentum")
+    parser.add_argument("--solve", choices=names["solves"], default=None,
+                        help="regularized Gram solve (default: tikhonov; preset lstsq)")
+    parser.add_argument("--reg", type=_non_negative_float, default=None,
+                        help="Tikhonov λ (relative) or cutoff (default: 1e-10; preset 1e-14)")
+    parser.add_argument("--step", choices=names["steps"], default=None, help="step rule (default: fixed; preset grid)")
+    parser.add_argument("--lr", type=_learning_rate, default=None,
+                        help="(initial) step size, or 'auto' for 2/(λ₁+λ_n) (default: 1)")
 
 
 def register(subparsers: Any) -> None:
     """Add the ``train`` sub-command."""
-    from femngd.natural import BC_NAMES, LOSS_NAMES, MODEL_NAMES, POINT_NAMES, METRICS, SOLVE_METHODS
+    from femngd.natural import BC_NAMES, LOSS_NAMES, METRICS, MODEL_NAMES, POINT_NAMES, SOLVE_METHODS
     from femngd.optim import OPTIMIZERS, STEP_RULES
 
+    names = {"models": MODEL_NAMES, "losses": LOSS_NAMES, "bcs": BC_NAMES, "points": POINT_NAMES,
+             "metrics": METRICS, "optimizers": OPTIMIZERS, "solves": SOLVE_METHODS, "steps": STEP_RULES}
     parser = subparsers.add_parser(
         "train", help="train a model by natural gradient descent and compare with Galerkin",
         description="Train a parametric model (FE coefficients, features, networks, free knots) on an "
         "advection-diffusion problem; report errors against the Galerkin and exact solutions.")
     add_discretization_arguments(parser, n_default=32)
-    parser.add_argument("--preset", choices=("poisson2d",), default=None,
-                        help="poisson2d: the ENGD 2D Poisson benchmark (2-32-1 tanh, 784+116 points, "
-                        "Gauss-Newton, least squares, grid line search); --width 64 for 2-64-1")
-    parser.add_argument("--model", choices=MODEL_NAMES, default="fe", help="model (default: fe)")
-    parser.add_argument("--width", type=positive_int, default=None, help="network width (default: 16)")
-    parser.add_argument("--depth", type=positive_int, default=1, help="MLP hidden layers (default: 1)")
-    parser.add_argument("--activation", default="tanh", help="tanh, sigmoid, softplus, relu<k> (default: tanh)")
-    parser.add_argument("--poly-degree", type=int, default=8, help="Legendre degree for --model poly")
-    parser.add_argument("--modes", type=positive_int, default=8, help="Fourier modes for --model fourier")
-    parser.add_argument("--knots", type=positive_int, default=16, help="interior knots for --model freeknot")
-    parser.add_argument("--loss", choices=LOSS_NAMES, default="fe-residual", help="loss (default: fe-residual)")
-    parser.add_argument("--bc", choices=BC_NAMES, default="hard",
-                        help="hard: v = d(x) N(x) + lift; interior: FE losses on interior DOFs; "
-                        "penalty: boundary penalty (strong residual) (default: hard)")
-    parser.add_argument("--points", choices=POINT_NAMES, default="quadrature",
-                        help="strong-residual points (default: quadrature)")
-    parser.add_argument("--samples", type=positive_int, default=100, help="random points per step (default: 100)")
-    parser.add_argument("--metric", choices=METRICS, default="l2", help="metric of the natural gradient")
-    parser.add_argument("--optimizer", choices=OPTIMIZERS, default="ngd", help="optimizer (default: ngd)")
-    parser.add_argument("--momentum", type=_momentum, default=None, help="β in [0, 1) or 'auto' (default: 0.9)")
-    parser.add_argument("--restart", action="store_true", help="function-value restart of the momentum")
-    parser.add_argument("--solve", choices=SOLVE_METHODS, default="tikhonov", help="regularized Gram solve")
-    parser.add_argument("--reg", type=float, default=None, help="Tikhonov λ (relative) or cutoff (default 1e-10)")
-    parser.add_argument("--step", choices=STEP_RULES, default="fixed", help="step rule (default: fixed)")
-    parser.add_argument("--lr", type=_learning_rate, default=None,
-                        help="(initial) step size, or 'auto' for 2/(λ₁+λ_n) (default: 1)")
-    parser.add_argument("--iterations", type=int, default=100, help="maximum iterations (default: 100)")
-    parser.add_argument("--tol", type=float, default=None, help="stop when the loss is below this")
+    _add_model_arguments(parser, names)
+    _add_objective_arguments(parser, names)
+    _add_optimizer_arguments(parser, names)
+    parser.add_argument("--iterations", type=_non_negative_int, default=100, help="maximum iterations (default: 100)")
+    parser.add_argument("--tol", type=positive_float, default=None, help="stop when the loss is below this")
     parser.add_argument("--seed", type=int, default=0, help="seed of the initialization and sampling")
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
     parser.add_argument("--out", default=None, metavar="DIR", help="write results.json and params.npz atomically")

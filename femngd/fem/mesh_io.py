@@ -1,7 +1,12 @@
 """Reading 2D meshes from files (scikit-fem's loader on top of meshio), and the shipped meshes.
 
-The repository's ``meshes/`` folder holds gmsh-generated triangle meshes with named
-boundaries (see ``meshes/README.md``): ``unit_square``, ``lshape`` and ``hole``.
+The repository's ``meshes/`` folder holds gmsh-generated linear triangle meshes with named
+boundaries (gmsh physical groups; see ``meshes/README.md``):
+
+- ``unit_square``: (0, 1)², boundaries ``left``, ``right``, ``bottom``, ``top``;
+- ``lshape``: (−1, 1)² minus [0, 1) × (−1, 0], boundaries ``reentrant`` and ``outer``;
+- ``hole``: (0, 2) × (0, 1) minus the disc of radius 0.2 about (0.5, 0.5), boundaries
+  ``left``, ``right``, ``bottom``, ``top`` and ``hole``.
 """
 from __future__ import annotations
 
@@ -9,42 +14,76 @@ import contextlib
 import io
 from pathlib import Path
 
+import numpy as np
 import skfem
 
 __all__ = ["load_mesh", "shipped_mesh", "SHIPPED_MESHES", "MESH_DIR"]
 
 #: the shipped meshes, by name
 SHIPPED_MESHES = ("unit_square", "lshape", "hole")
+#: the folder holding the shipped meshes (the repository's ``meshes/``)
 MESH_DIR = Path(__file__).resolve().parents[2] / "meshes"
+
+_LINEAR_2D = (skfem.MeshTri1, skfem.MeshQuad1)
+
+
+def _read(path: Path) -> skfem.Mesh:
+    """``skfem.Mesh.load(path)`` with meshio's console output silenced and its failures
+    (exceptions, and the ``sys.exit`` meshio calls when no reader fits) turned into ValueError."""
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            return skfem.Mesh.load(str(path))
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - any reader failure is a bad file
+        text = str(exc).strip().splitlines()
+        detail = text[0] if text and not isinstance(exc, SystemExit) else "not a mesh file meshio can read"
+        raise ValueError(f"mesh: cannot read {path}: {detail}") from None
+
+
+def _cell_areas(mesh: skfem.Mesh) -> np.ndarray:
+    """Areas of the cells: |det DF| · |reference cell| summed over the cell's quadrature points."""
+    basis = skfem.CellBasis(mesh, skfem.ElementTriP0() if isinstance(mesh, skfem.MeshTri1)
+                            else skfem.ElementQuad0())
+    return np.sum(basis.dx, axis=1)
+
+
+def _check(mesh: skfem.Mesh, path: Path) -> skfem.Mesh:
+    """The checks of :func:`load_mesh`; returns the mesh without unused vertices."""
+    if type(mesh) not in _LINEAR_2D:
+        raise ValueError(f"mesh: {path} is not a linear 2D triangle or quadrilateral mesh "
+                         f"(got {type(mesh).__name__})")
+    if mesh.t.shape[1] == 0:
+        raise ValueError(f"mesh: {path} has no cells")
+    if not np.all(np.isfinite(mesh.p)):
+        raise ValueError(f"mesh: {path} has non-finite vertex coordinates")
+    if not mesh.boundaries:
+        raise ValueError(f"mesh: {path} has no named boundaries "
+                         "(give the boundary curves physical groups)")
+    if np.unique(mesh.t).size < mesh.p.shape[1]:
+        mesh = mesh.remove_unused_nodes()     # monotone renumbering: facets and names unchanged
+    areas = _cell_areas(mesh)
+    if np.min(areas) <= 1e-12 * np.max(areas):
+        raise ValueError(f"mesh: {path} has {np.sum(areas <= 1e-12 * np.max(areas))} degenerate cells")
+    return mesh
 
 
 def load_mesh(path: str | Path) -> skfem.Mesh:
-    """Load a 2D mesh file (any format meshio reads, e.g. gmsh .msh) with named boundaries.
+    """Load a linear 2D triangle or quadrilateral mesh with named boundaries from a file.
 
-    Raises FileNotFoundError for a missing file and ValueError (one line, starting with
-    ``mesh:``) for an unreadable file, a mesh that is not 2D, has no cells, or has no named
-    boundaries.
+    Any format meshio reads works (e.g. gmsh ``.msh`` 2.2 or 4.1, whose boundary physical
+    groups become ``mesh.boundaries``: name -> facet indices). Vertices used by no cell (gmsh
+    writes geometry points) are removed. Raises ``FileNotFoundError`` for a missing file and
+    ``ValueError`` (one line starting with ``mesh:``) for an unreadable or corrupt file, a mesh
+    that is not linear 2D, has no cells, non-finite coordinates, degenerate (zero-area) cells,
+    or no named boundaries.
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"mesh: no such file: {path}")
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):   # meshio prints notices on stdout
-            mesh = skfem.Mesh.load(str(path))
-    except Exception as exc:  # noqa: BLE001 - any reader failure is a bad file to the user
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ValueError(f"mesh: cannot read {path}: {detail}") from None
-    if mesh.p.shape[0] != 2 or not isinstance(mesh, (skfem.MeshTri1, skfem.MeshQuad1)):
-        raise ValueError(f"mesh: {path} is not a 2D triangle or quadrilateral mesh ({type(mesh).__name__})")
-    if mesh.t.shape[1] == 0:
-        raise ValueError(f"mesh: {path} has no cells")
-    if not mesh.boundaries:
-        raise ValueError(f"mesh: {path} has no named boundaries (add physical groups for the boundary curves)")
-    return mesh
+    return _check(_read(path), path)
 
 
 def shipped_mesh(name: str) -> skfem.Mesh:
-    """One of the meshes shipped in ``meshes/`` (see :data:`SHIPPED_MESHES`)."""
+    """The mesh ``meshes/<name>.msh`` shipped with the repository, name in :data:`SHIPPED_MESHES`."""
     if name not in SHIPPED_MESHES:
         raise ValueError(f"mesh: unknown shipped mesh {name!r} (available: {', '.join(SHIPPED_MESHES)})")
     return load_mesh(MESH_DIR / f"{name}.msh")

@@ -1,33 +1,57 @@
-"""numba kernels for CSR × dense products on row ranges (plain arrays in, no femngd imports)."""
+"""numba kernels for sparse × dense products on row ranges (plain arrays in, no femngd imports).
+
+These kernels only do the sparse loops (memory bound, O(nnz·p)); the dense O(n·p²) products
+are done by the callers with BLAS. They are serial on purpose: a numba ``parallel=True``
+region (OpenMP layer) leaves its threads spinning, and interleaved with OpenBLAS's own
+threads on few cores this measured 10× slower per block than serial numba + threaded BLAS.
+"""
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
-__all__ = ["csr_rows_times_dense", "csr_column_window", "banded_upper_times_dense"]
+__all__ = ["csr_rows_times_dense", "csr_column_window", "csr_touched_chunks", "banded_upper_times_dense",
+           "csr_bandwidth"]
 
+def csr_rows_times_dense(indptr, indices, data, row_start, row_stop, col_offset, dense, out=None,
+                         col_stop=None):
+    """out += X[row_start:row_stop, col_offset:col_stop] · D, D holding rows col_offset… of the factor.
 
-@njit(cache=True, parallel=True)
-def csr_rows_times_dense(indptr, indices, data, row_start, row_stop, col_offset, dense):
-    """Y = X[row_start:row_stop, :] · D where D holds the rows col_offset… of the dense factor.
-
-    Y_r = Σ_k X_{r,k} D_{k − col_offset}; every column k touched must lie in the window of D.
+    Y_r = Σ_{k ∈ [col_offset, col_stop)} X_{r,k} D_{k − col_offset}; entries of X outside the
+    column range are skipped (col_stop defaults to col_offset + len(D)). out: (rows, p) or None (zeros).
     """
-    n_rows, p = row_stop - row_start, dense.shape[1]
-    out = np.zeros((n_rows, p))
-    for r in prange(n_rows):
+    if out is None:
+        out = np.zeros((row_stop - row_start, dense.shape[1]))
+    if col_stop is None:
+        col_stop = col_offset + dense.shape[0]
+    _csr_rows(indptr, indices, data, row_start, row_stop, col_offset, col_stop, dense, out)
+    return out
+
+
+def banded_upper_times_dense(ab, row_start, row_stop, col_offset, dense):
+    """W = U[row_start:row_stop, :] · D (kernel :func:`_banded_upper`)."""
+    return _banded_upper(ab, row_start, row_stop, col_offset, dense)
+
+
+@njit(cache=True)
+def _csr_rows(indptr, indices, data, row_start, row_stop, col_lo, col_hi, dense, out):
+    """out_r += Σ_{k: col_lo ≤ c_k < col_hi} X_{row_start+r, c_k} D_{c_k − col_lo} ."""
+    p = dense.shape[1]
+    for r in range(row_stop - row_start):
         row = row_start + r
         for k in range(indptr[row], indptr[row + 1]):
+            c = indices[k]
+            if c < col_lo or c >= col_hi:
+                continue
             a = data[k]
-            src = indices[k] - col_offset
+            src = c - col_lo
             for j in range(p):
                 out[r, j] += a * dense[src, j]
-    return out
 
 
 @njit(cache=True)
 def csr_column_window(indptr, indices, row_start, row_stop):
-    """(smallest, largest + 1) column index referenced by rows row_start…row_stop − 1."""
+    """(smallest, largest + 1) column index referenced by rows row_start…row_stop − 1 ((s, s) if none)."""
     lo, hi = 1 << 62, 0
     for k in range(indptr[row_start], indptr[row_stop]):
         c = indices[k]
@@ -41,8 +65,29 @@ def csr_column_window(indptr, indices, row_start, row_stop):
     return lo, hi
 
 
-@njit(cache=True, parallel=True)
-def banded_upper_times_dense(ab, row_start, row_stop, col_offset, dense):
+@njit(cache=True)
+def csr_touched_chunks(indptr, indices, row_start, row_stop, chunk, n_chunks):
+    """Boolean mask over column chunks [c·chunk, (c+1)·chunk) holding an entry of rows row_start…row_stop − 1."""
+    mask = np.zeros(n_chunks, dtype=np.bool_)
+    for k in range(indptr[row_start], indptr[row_stop]):
+        mask[indices[k] // chunk] = True
+    return mask
+
+
+@njit(cache=True)
+def csr_bandwidth(indptr, indices):
+    """max |i − j| over the stored entries X_ij (0 for an empty matrix)."""
+    u = 0
+    for i in range(indptr.shape[0] - 1):
+        for k in range(indptr[i], indptr[i + 1]):
+            d = abs(indices[k] - i)
+            if d > u:
+                u = d
+    return u
+
+
+@njit(cache=True)
+def _banded_upper(ab, row_start, row_stop, col_offset, dense):
     """W = U[row_start:row_stop, :] · D for an upper-banded U in LAPACK storage ab[u + i − j, j] = U_ij.
 
     W_r = Σ_{k=0}^{u} U_{i,i+k} D_{i+k−col_offset}, i = row_start + r (columns past n are skipped).
@@ -50,7 +95,7 @@ def banded_upper_times_dense(ab, row_start, row_stop, col_offset, dense):
     u, n = ab.shape[0] - 1, ab.shape[1]
     n_rows, p = row_stop - row_start, dense.shape[1]
     out = np.zeros((n_rows, p))
-    for r in prange(n_rows):
+    for r in range(n_rows):
         i = row_start + r
         for k in range(min(u, n - 1 - i) + 1):
             a = ab[u - k, i + k]

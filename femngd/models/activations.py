@@ -26,6 +26,20 @@ class Activation:
             return _tanh(z, n)
         return self._func(z)
 
+    def second(self, z: np.ndarray, overwrite: bool = False) -> np.ndarray:
+        """σ″(z) alone (the Laplacian of a shallow network needs nothing else).
+
+        tanh: σ″ = 2(t³ − t), t = tanh z, in two temporaries (or in z itself if ``overwrite``).
+        """
+        if self._func is not _tanh:
+            return self._func(z)[2]
+        t = np.tanh(z, out=z if overwrite else None)
+        u = t * t
+        u -= 1.0
+        u *= t
+        u *= 2.0
+        return u
+
     def __repr__(self) -> str:
         return f"Activation({self.name!r})"
 
@@ -33,6 +47,8 @@ class Activation:
 def _tanh(z, n=3):
     """tanh, 1 − t², −2t(1 − t²), (1 − t²)(6t² − 2), in place where possible (the hot path of ENGD)."""
     t = np.tanh(z)
+    if n < 1:
+        return t, None, None, None
     t2 = t * t
     d1 = np.subtract(1.0, t2)
     d2 = np.multiply(t, d1) if n >= 2 else None

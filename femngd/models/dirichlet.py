@@ -2,9 +2,11 @@
 
 Product rule (exact, for values, gradients, Laplacians and their θ-Jacobians):
 
-    ∇v = N ∇d + d ∇N + ∇ℓ,     Δv = N Δd + 2 ∇d·∇N + d ΔN + Δℓ.
+    ∇v = N ∇d + d ∇N + ∇ℓ,     Δv = N Δd + 2 ∇d·∇N + d ΔN + Δℓ,
+    ∂v/∂θ = d ∂N/∂θ,  ∂∇v/∂θ = ∇d ∂N/∂θ + d ∂∇N/∂θ,
+    ∂Δv/∂θ = Δd ∂N/∂θ + 2 ∇d·∂∇N/∂θ + d ∂ΔN/∂θ.
 
-Distances: 1D d = x(1 − x) on (0, 1); 2D d = x(1 − x) y(1 − y) on the unit square.
+Distance ("unit"): 1D d = x(1 − x) on (0, 1); 2D d = x(1 − x) y(1 − y) on the unit square.
 """
 from __future__ import annotations
 
@@ -13,61 +15,86 @@ from typing import Callable
 import numpy as np
 
 from .base import Evaluation, Model, check_points
+from .features import check_order
 
 __all__ = ["HardDirichlet", "unit_distance", "affine_lift"]
 
 Field = tuple[np.ndarray, np.ndarray, np.ndarray]
+PointFunction = Callable[[np.ndarray], np.ndarray]
 
 
 def unit_distance(x: np.ndarray) -> Field:
-    """d, ∇d, Δd for d = Π_k x_k(1 − x_k) on (0, 1)^dim."""
+    """d, ∇d, Δd for d = Π_k x_k(1 − x_k) on (0, 1)^dim: ∂_k d = (1 − 2x_k) Π_{j≠k} q_j,
+    Δd = Σ_k (−2) Π_{j≠k} q_j with q_j = x_j(1 − x_j)."""
     q = x * (1.0 - x)                      # (m, dim)
-    dq, d = 1.0 - 2.0 * x, np.prod(q, axis=1)
-    grad = np.empty_like(x)
-    lap = np.zeros(x.shape[0])
-    for k in range(x.shape[1]):
-        others = np.prod(np.delete(q, k, axis=1), axis=1)
-        grad[:, k] = dq[:, k] * others
-        lap += -2.0 * others
-    return d, grad, lap
+    d = np.prod(q, axis=1)
+    others = np.stack([np.prod(np.delete(q, k, axis=1), axis=1) for k in range(x.shape[1])], axis=1)
+    return d, (1.0 - 2.0 * x) * others, -2.0 * others.sum(axis=1)
 
 
-def affine_lift(g0: float, g1: float) -> Callable[[np.ndarray], Field]:
-    """ℓ(x) = g0 + (g1 − g0) x on (0, 1): values, gradient, Laplacian (= 0)."""
-    def lift(x):
-        return g0 + (g1 - g0) * x[:, 0], np.full_like(x, g1 - g0), np.zeros(x.shape[0])
-    return lift
+def affine_lift(g0: float, g1: float) -> tuple[PointFunction, PointFunction, PointFunction]:
+    """ℓ(x) = g0 + (g1 − g0) x on (0, 1), ℓ′ = g1 − g0, ℓ″ = 0, as three callables of x (m, 1)."""
+    slope = float(g1) - float(g0)
+    return (lambda x: g0 + slope * x[:, 0], lambda x: np.full_like(x, slope), lambda x: np.zeros(x.shape[0]))
+
+
+def _call(name: str, func: PointFunction | None, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """func(x) as a float array of ``shape``; ValueError naming ``name`` if missing or misshapen."""
+    if func is None:
+        raise ValueError(f"{name}: needed for this derivative order of a hard Dirichlet model with a lift")
+    out = np.asarray(func(x), dtype=float)
+    if out.shape != shape:
+        raise ValueError(f"{name}: must return shape {shape}, got {out.shape}")
+    return out
 
 
 class HardDirichlet(Model):
-    """v_θ = d·N_θ + ℓ on the unit interval/square, with N any model.
+    """v_θ = d·N_θ + ℓ on the unit interval/square, with N any model of the same dim.
 
-    ``lift``: None (g = 0), a pair (g0, g1) in 1D (affine lift), or a callable
-    x ↦ (ℓ, ∇ℓ, Δℓ) returning (m,), (m, dim), (m,).
+    ``lift``: None (g = 0); in 1D a pair (g0, g1) (the affine lift g0 + (g1 − g0)x); or a
+    callable x (m, dim) ↦ ℓ(x) (m,), with ``lift_grad`` x ↦ ∇ℓ (m, dim) and
+    ``lift_laplacian`` x ↦ Δℓ (m,) (needed only for order ≥ 1 resp. 2). ``is_linear`` is the
+    inner model's (the lift only adds a θ-independent term).
     """
 
-    def __init__(self, model: Model, distance: str = "unit", lift=None):
+    def __init__(self, model: Model, distance: str = "unit", lift=None,
+                 lift_grad: PointFunction | None = None, lift_laplacian: PointFunction | None = None):
+        if not isinstance(model, Model):
+            raise ValueError(f"model: must be a femngd Model, got {type(model).__name__}")
         if distance != "unit":
             raise ValueError(f"distance: only 'unit' (the unit interval/square) is available, got {distance!r}")
         self.model, self.dim, self.n_params = model, model.dim, model.n_params
         self.is_linear = bool(getattr(model, "is_linear", False))
         if lift is not None and not callable(lift):
-            if self.dim != 1 or len(lift) != 2:
+            if self.dim != 1 or np.size(lift) != 2:
                 raise ValueError(f"lift: a pair (g0, g1) is only meaningful in 1D, got {lift!r}")
-            lift = affine_lift(float(lift[0]), float(lift[1]))
-        self.lift = lift
+            lift, lift_grad, lift_laplacian = affine_lift(*map(float, np.ravel(lift)))
+        self.lift, self.lift_grad, self.lift_laplacian = lift, lift_grad, lift_laplacian
 
     def __repr__(self) -> str:
         return f"HardDirichlet({self.model!r})"
 
     def init(self, seed: int = 0) -> np.ndarray:
+        """The inner model's θ₀."""
         return self.model.init(seed)
 
+    def _lift_fields(self, x: np.ndarray, order: int) -> tuple:
+        """(ℓ, ∇ℓ, Δℓ) up to ``order`` (zeros without a lift)."""
+        m = x.shape[0]
+        if self.lift is None:
+            return 0.0, 0.0, 0.0
+        lv = _call("lift", self.lift, x, (m,))
+        lg = _call("lift_grad", self.lift_grad, x, (m, self.dim)) if order >= 1 else None
+        ll = _call("lift_laplacian", self.lift_laplacian, x, (m,)) if order >= 2 else None
+        return lv, lg, ll
+
     def evaluate(self, theta, x, order: int = 0, jacobian: bool = False) -> Evaluation:
+        """v = dN + ℓ and, by the product rule (module doc), ∇v, Δv and their θ-Jacobians."""
         x = check_points(x, self.dim)
+        check_order(order)
         inner = self.model.evaluate(theta, x, order=order, jacobian=jacobian)
         d, gd, ld = unit_distance(x)
-        lv, lg, ll = self.lift(x) if self.lift is not None else (0.0, 0.0, 0.0)
+        lv, lg, ll = self._lift_fields(x, order)
         out = {"value": d * inner.value + lv}
         if order >= 1:
             out["grad"] = inner.value[:, None] * gd + d[:, None] * inner.grad + lg

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Evaluation, Model
+from .base import Evaluation, Model, check_theta
 
 __all__ = ["FECoefficients"]
 
@@ -12,15 +12,18 @@ class FECoefficients(Model):
     """V(θ) = θ ∈ R^n, the interior nodal values of an FE function (linear, J = I).
 
     It lives on the DOFs of an FE space, not at arbitrary points: objectives use it through
-    ``is_identity`` (V = θ, G = X) and evaluate the FE function with the space.
+    ``is_identity`` (V = θ, J = I never formed, G = X) and evaluate the FE function with the
+    space; :meth:`evaluate` at points therefore raises.
     """
 
     is_linear = True
     is_identity = True
 
     def __init__(self, n: int, dim: int = 1):
-        if not isinstance(n, (int, np.integer)) or n < 1:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"n: must be a positive number of DOFs, got {n!r}")
+        if dim not in (1, 2, 3):
+            raise ValueError(f"dim: must be 1, 2 or 3, got {dim!r}")
         self.n_params, self.dim = int(n), int(dim)
 
     def __repr__(self) -> str:
@@ -30,5 +33,11 @@ class FECoefficients(Model):
         """θ₀ = 0 (the seed is unused: the start is deterministic)."""
         return np.zeros(self.n_params)
 
+    def nodal_values(self, theta: np.ndarray) -> np.ndarray:
+        """V(θ) = θ (checked: shape (n,), finite), a copy."""
+        return check_theta(theta, self.n_params).copy()
+
     def evaluate(self, theta, x, order: int = 0, jacobian: bool = False) -> Evaluation:
-        raise ValueError("model: FE coefficients live on the DOFs of a space; evaluate them through the space")
+        """Not available: raises ValueError (use :meth:`nodal_values` and the FE space)."""
+        raise ValueError("model: FE coefficients live on the DOFs of an FE space, not at points; "
+                         "use nodal_values(theta) (V = θ, J = I) and evaluate the FE function with the space")

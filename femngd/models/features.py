@@ -1,6 +1,6 @@
 """Linear models on fixed features: v_θ(x) = Σ_k θ_k φ_k(x) (Legendre polynomials, Fourier modes).
 
-In 2D the features are tensor products φ_ij(x, y) = a_i(x) a_j(y) of the 1D features, with
+In 2D the features are tensor products (full tensor-product space, not total degree) φ_ij(x, y) = a_i(x) a_j(y) of the 1D features, with
 ∇φ_ij = (a_i′ a_j, a_i a_j′) and Δφ_ij = a_i″ a_j + a_i a_j″. The Jacobians are the feature
 matrices themselves (independent of θ).
 """
@@ -11,7 +11,14 @@ from numpy.polynomial import legendre
 
 from .base import Evaluation, Model, check_points, check_theta
 
-__all__ = ["LinearFeatures", "Legendre", "Fourier"]
+__all__ = ["LinearFeatures", "Legendre", "Fourier", "check_order"]
+
+
+def check_order(order: int) -> int:
+    """``order`` if it is 0, 1 or 2; ValueError otherwise."""
+    if order not in (0, 1, 2) or isinstance(order, bool):
+        raise ValueError(f"order: must be 0, 1 or 2, got {order!r}")
+    return int(order)
 
 
 class LinearFeatures(Model):
@@ -48,9 +55,9 @@ class LinearFeatures(Model):
         return phi, grad, lap
 
     def evaluate(self, theta, x, order: int = 0, jacobian: bool = False) -> Evaluation:
+        """v = Φθ, ∇v = ∇Φ θ, Δv = ΔΦ θ; the Jacobians are Φ, ∇Φ, ΔΦ (independent of θ)."""
         theta = check_theta(theta, self.n_params)
-        if order not in (0, 1, 2):
-            raise ValueError(f"order: must be 0, 1 or 2, got {order!r}")
+        check_order(order)
         phi, grad, lap = self.features(x, order)
         return Evaluation(
             value=phi @ theta,
@@ -63,7 +70,10 @@ class LinearFeatures(Model):
 
 
 class Legendre(LinearFeatures):
-    """Legendre polynomials P_k(2x − 1), k = 0…degree, on (0, 1) (tensor products in 2D).
+    """Legendre polynomials P_k(2x − 1), k = 0…degree, on (0, 1) mapped to (−1, 1).
+
+    2D: tensor products P_i(2x − 1) P_j(2y − 1), 0 ≤ i, j ≤ degree ((degree + 1)² features,
+    index i·(degree + 1) + j). Derivatives: d/dx P_k(2x − 1) = 2 P_k′(2x − 1), d²/dx² = 4 P_k″.
 
     Orthogonal in L2(0, 1): ∫ P_j(2x−1) P_k(2x−1) dx = δ_jk / (2k + 1).
     """
@@ -73,22 +83,33 @@ class Legendre(LinearFeatures):
             raise ValueError(f"degree: must be a non-negative integer, got {degree!r}")
         self.degree = int(degree)
         self.n_1d = self.degree + 1
-        eye = np.eye(self.n_1d)
         # coefficient maps of d/dt and d²/dt² in the Legendre basis, times the chain factors 2, 4
-        self._d1 = np.column_stack([np.pad(legendre.legder(e), (0, 1)) for e in eye]) * 2.0
-        self._d2 = np.column_stack([np.pad(legendre.legder(e, 2), (0, 2)) for e in eye]) * 4.0
+        self._d1 = self._derivative_map(1) * 2.0
+        self._d2 = self._derivative_map(2) * 4.0
         super().__init__(dim)
 
     def __repr__(self) -> str:
         return f"Legendre(degree={self.degree}, dim={self.dim})"
 
+    def _derivative_map(self, k: int) -> np.ndarray:
+        """D (n_1d, n_1d) with column j the Legendre coefficients of P_j^(k)."""
+        D = np.zeros((self.n_1d, self.n_1d))
+        for j in range(self.n_1d):
+            c = legendre.legder(np.eye(self.n_1d)[j], k)
+            D[: c.size, j] = c
+        return D
+
     def features_1d(self, t):
         V = legendre.legvander(2.0 * t - 1.0, self.degree)
-        return V, V @ self._d1[: self.n_1d], V @ self._d2[: self.n_1d]
+        return V, V @ self._d1, V @ self._d2
 
 
 class Fourier(LinearFeatures):
-    """Fourier modes on (0, 1): 1, cos(kπx), sin(kπx) for k = 1…n_modes (tensor products in 2D)."""
+    """Fourier modes on (0, 1): 1, cos(kπx) (k = 1…n_modes), sin(kπx) (k = 1…n_modes).
+
+    2D: tensor products of these 2·n_modes + 1 modes in x and in y ((2·n_modes + 1)² features).
+    (cos kπx)′ = −kπ sin kπx, (sin kπx)′ = kπ cos kπx, second derivatives −(kπ)² × the mode.
+    """
 
     def __init__(self, n_modes: int, dim: int = 1):
         if not isinstance(n_modes, (int, np.integer)) or n_modes < 1:

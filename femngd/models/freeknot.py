@@ -14,12 +14,19 @@ from __future__ import annotations
 import numpy as np
 
 from .base import Evaluation, Model, check_points, check_theta
+from .features import check_order
 
 __all__ = ["FreeKnotP1"]
 
 
 class FreeKnotP1(Model):
-    """Continuous piecewise-linear v on (a, b) with ``n_knots`` movable interior knots."""
+    """Continuous piecewise-linear v on (a, b) with ``n_knots`` movable interior knots.
+
+    θ = (ρ (n_knots knot logits), u (n_knots + 2 nodal values at a, the interior knots and b)),
+    n_params = 2·n_knots + 2. Points outside [a, b] are extrapolated linearly from the end
+    cells. At a point exactly on a knot the right cell is used (v′ and the Jacobians there are
+    one-sided).
+    """
 
     is_linear = False
     dim = 1
@@ -55,8 +62,7 @@ class FreeKnotP1(Model):
     def evaluate(self, theta, x, order: int = 0, jacobian: bool = False) -> Evaluation:
         theta = check_theta(theta, self.n_params)
         x = check_points(x, 1)[:, 0]
-        if order not in (0, 1, 2):
-            raise ValueError(f"order: must be 0, 1 or 2, got {order!r}")
+        check_order(order)
         t, dt = self.knots(theta)
         u = theta[self.n_knots:]
         cell = np.clip(np.searchsorted(t, x, side="right") - 1, 0, self.n_knots)

@@ -23,6 +23,7 @@ import numpy as np
 
 from .activations import activation as make_activation
 from .base import Evaluation, Model, check_points, check_theta
+from .shallow import wanted_fields
 
 __all__ = ["MLP"]
 
@@ -89,27 +90,34 @@ class MLP(Model):
                 lap = s[2] * np.sum(G * G, axis=0) + s[1] * LA
         return tape, (h, g, lap)
 
-    def evaluate(self, theta, x, order: int = 0, jacobian: bool = False) -> Evaluation:
+    #: :meth:`evaluate` accepts ``fields`` (compute only the named outputs)
+    supports_fields = True
+
+    def evaluate(self, theta, x, order: int = 0, jacobian: bool = False,
+                 fields: frozenset[str] | None = None) -> Evaluation:
+        """v, ∇v, Δv (up to ``order``) and their θ-Jacobians at x (m, dim); ``fields`` as in
+        :meth:`femngd.models.shallow.ShallowNetwork.evaluate` (e.g. skip the gradient Jacobian)."""
         theta = check_theta(theta, self.n_params)
         x = check_points(x, self.dim)
-        if order not in (0, 1, 2):
-            raise ValueError(f"order: must be 0, 1 or 2, got {order!r}")
+        want = wanted_fields(order, jacobian, fields)
+        forward = 2 if want & {"laplacian", "dlaplacian"} else 1 if want & {"grad", "dgrad"} else 0
         layers = self.layers(theta)
-        tape, (h, g, lap) = self._forward(layers, x, order)
+        tape, (h, g, lap) = self._forward(layers, x, forward)
         w, c0 = layers[-1][0][0], layers[-1][1][0]
-        out = {"value": h @ w + c0}
-        if order >= 1:
+        out = {"value": h @ w + c0 if "value" in want else None}
+        if "grad" in want:
             out["grad"] = (g @ w).T
-        if order >= 2:
+        if "laplacian" in want:
             out["laplacian"] = lap @ w
-        if jacobian:
-            out.update(self._jacobians(tape, (h, g, lap), w, x.shape[0], order))
+        out.update(self._jacobians(tape, (h, g, lap), w, x.shape[0], forward, want))
         return Evaluation(**out)
 
-    def _jacobians(self, tape, top, w, m, order) -> dict[str, np.ndarray]:
+    def _jacobians(self, tape, top, w, m, order, want) -> dict[str, np.ndarray]:
+        """One reverse sweep per requested output (v, each ∂_d v, Δv), seeded with its adjoint,
+        written straight into the preallocated Jacobian rows."""
         h, g, lap = top
-        dim = self.dim
-        zeros = np.zeros((m, w.size))
+        dim, n = self.dim, w.size
+        zeros = np.zeros((m, n))
         seeds = {"dvalue": [(w, None, None, h, 1.0)]}
         if order >= 1:
             seeds["dgrad"] = [(None, d, None, g[d], 0.0) for d in range(dim)]
@@ -117,38 +125,49 @@ class MLP(Model):
             seeds["dlaplacian"] = [(None, None, w, lap, 0.0)]
         out = {}
         for name, items in seeds.items():
-            rows = []
-            for h_bar, grad_index, lap_bar, w_bar, c0_bar in items:
-                hb = np.broadcast_to(w, (m, w.size)) if h_bar is not None else zeros
-                gb = np.zeros((dim, m, w.size)) if order >= 1 else None
+            if name not in want:
+                continue
+            J = np.empty((m, len(items), self.n_params))
+            for row, (h_bar, grad_index, lap_bar, w_bar, c0_bar) in enumerate(items):
+                hb = np.broadcast_to(w, (m, n)) if h_bar is not None else zeros
+                gb = np.zeros((dim, m, n)) if order >= 1 else None
                 if grad_index is not None:
                     gb[grad_index] = w
-                lb = np.broadcast_to(w, (m, w.size)) if lap_bar is not None else (zeros if order >= 2 else None)
-                parts = self._backward(tape, hb, gb, lb)
-                parts += [w_bar, np.full((m, 1), c0_bar)]
-                rows.append(np.concatenate(parts, axis=1))
-            out[name] = rows[0] if name != "dgrad" else np.stack(rows, axis=1)
+                lb = np.broadcast_to(w, (m, n)) if lap_bar is not None else (zeros if order >= 2 else None)
+                self._backward(tape, hb, gb, lb, J[:, row, :])
+                J[:, row, -n - 1: -1] = w_bar
+                J[:, row, -1] = c0_bar
+            out[name] = J if name == "dgrad" else J[:, 0, :]
         return out
 
-    def _backward(self, tape, hb, gb, lb) -> list[np.ndarray]:
-        """Reverse sweep for one output: the per-point gradients [W¹, b¹, …, W^L, b^L] flattened."""
-        grads = []
+    def _backward(self, tape, hb, gb, lb, J: np.ndarray) -> None:
+        """Reverse sweep for one output; writes ∂/∂(W^l, b^l) of every hidden layer into J (m, p).
+
+        W̄ = Σ_k L_k ⊗ R_k with (L, R) = (Ā, h), (Ḡ_d, g_d), (Λ̄_A, Λ): one batched matmul
+        (m, n_out, K) @ (m, K, n_in) into the Jacobian's columns (no per-term temporaries).
+        """
+        m, end = J.shape[0], self.n_params - self.sizes[-2] - 1
         for (h, g, lap), (G, LA), (s0, s1, s2, s3), W in reversed(tape):
+            n_out, n_in = W.shape
             Ab = hb * s1
+            left, right = [Ab], [h]
             if G is not None:
-                Ab = Ab + np.sum(gb * G, axis=0) * s2
+                Ab += np.sum(gb * G, axis=0) * s2
                 Gb = gb * s1
             if LA is not None:
-                Ab = Ab + lb * (s3 * np.sum(G * G, axis=0) + s2 * LA)
-                Gb = Gb + 2.0 * (lb * s2) * G
+                Ab += lb * (s3 * np.sum(G * G, axis=0) + s2 * LA)
+                Gb += 2.0 * (lb * s2) * G
                 LAb = lb * s1
-            Wb = Ab[:, :, None] * h[:, None, :]
+                left.append(LAb)
+                right.append(lap)
             if G is not None:
-                Wb = Wb + np.einsum("dmi,dmj->mij", Gb, g)
-            if LA is not None:
-                Wb = Wb + LAb[:, :, None] * lap[:, None, :]
-            grads.append(np.concatenate([Wb.reshape(Ab.shape[0], -1), Ab], axis=1))
+                left += list(Gb)
+                right += list(g)
+            start = end - n_out * (n_in + 1)
+            dW = J[:, start: start + n_out * n_in].reshape(m, n_out, n_in)
+            np.matmul(np.stack(left, axis=2), np.stack(right, axis=1), out=dW)
+            J[:, start + n_out * n_in: end] = Ab
+            end = start
             hb = Ab @ W
             gb = Gb @ W if G is not None else None
             lb = LAb @ W if LA is not None else None
-        return grads[::-1]

@@ -18,7 +18,7 @@ import numpy as np
 from .activations import activation as make_activation
 from .base import Evaluation, Model, check_points, check_theta
 
-__all__ = ["ShallowNetwork"]
+__all__ = ["ShallowNetwork", "FIELDS", "wanted_fields"]
 
 
 class ShallowNetwork(Model):
@@ -59,46 +59,109 @@ class ShallowNetwork(Model):
         W = theta[: n * d].reshape(n, d)
         return W, theta[n * d: n * d + n], theta[n * d + n: n * d + 2 * n], (theta[-1] if self.output_bias else 0.0)
 
-    def evaluate(self, theta, x, order: int = 0, jacobian: bool = False) -> Evaluation:
+    #: :meth:`evaluate` accepts ``fields`` (compute only the named outputs)
+    supports_fields = True
+
+    def evaluate(self, theta, x, order: int = 0, jacobian: bool = False,
+                 fields: frozenset[str] | None = None) -> Evaluation:
+        """v, ∇v, Δv (up to ``order``) and their θ-Jacobians (``jacobian``) at x (m, dim).
+
+        ``fields``: optional subset of {"value", "grad", "laplacian", "dvalue", "dgrad",
+        "dlaplacian"} to compute (the others are None), e.g. {"laplacian", "dlaplacian"} for the
+        Poisson residual: it skips the (m, dim, p) gradient Jacobian.
+        """
         theta = check_theta(theta, self.n_params)
         x = check_points(x, self.dim)
-        if order not in (0, 1, 2):
-            raise ValueError(f"order: must be 0, 1 or 2, got {order!r}")
+        want = wanted_fields(order, jacobian, fields)
         W, b, c, c0 = self.unpack(theta)
-        s0, s1, s2, s3 = self.activation(x @ W.T + b, order + int(jacobian))
-        out = {"value": s0 @ c + c0}
-        if order >= 1:
-            out["grad"] = (s1 * c) @ W
-        if order >= 2:
-            sq = np.sum(W * W, axis=1)
-            out["laplacian"] = (s2 * c) @ sq
-        if jacobian:
-            out.update(self._jacobians(x, W, c, (s0, s1, s2, s3), order))
-        return Evaluation(**out)
+        if want == {"laplacian"}:                  # the line-search path of strong residuals
+            s2 = self.activation.second(np.dot(x, W.T) + b, overwrite=True)
+            return Evaluation(value=None, laplacian=np.dot(s2, c * np.sum(W * W, axis=1)))
+        sig = self.activation(np.dot(x, W.T) + b, max(_SIGMA_ORDER[f] for f in want))
+        out = {}
+        if "value" in want:
+            out["value"] = np.dot(sig[0], c) + c0
+        if "grad" in want:
+            out["grad"] = np.dot(sig[1] * c, W)
+        if "laplacian" in want:
+            out["laplacian"] = np.dot(sig[2], c * np.sum(W * W, axis=1))
+        if "dvalue" in want:
+            out["dvalue"] = self._dvalue(x, c, sig)
+        if "dgrad" in want:
+            out["dgrad"] = self._dgrad(x, W, c, sig)
+        if "dlaplacian" in want:
+            out["dlaplacian"] = self._dlaplacian(x, W, c, sig)
+        return Evaluation(value=out.get("value"), **{k: v for k, v in out.items() if k != "value"})
 
-    def _pack(self, dW: np.ndarray, db: np.ndarray, dc: np.ndarray, dc0: float) -> np.ndarray:
-        """Concatenate per-block Jacobians (m, width, dim), (m, width), (m, width) into (m, p)."""
-        m = db.shape[0]
-        parts = [dW.reshape(m, -1), db, dc]
+    def _blocks(self, J: np.ndarray, bias: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Views (dW (m, width, dim), db, dc) into a Jacobian J (m, p); sets the c_0 column."""
+        n, d = self.width, self.dim
         if self.output_bias:
-            parts.append(np.full((m, 1), dc0))
-        return np.concatenate(parts, axis=1)
+            J[:, -1] = bias
+        return J[:, : n * d].reshape(J.shape[0], n, d), J[:, n * d: n * d + n], J[:, n * d + n: n * d + 2 * n]
 
-    def _jacobians(self, x, W, c, sig, order) -> dict[str, np.ndarray]:
-        s0, s1, s2, s3 = sig
-        cs1 = s1 * c
-        out = {"dvalue": self._pack(cs1[:, :, None] * x[:, None, :], cs1, s0, 1.0)}
-        if order >= 1:
-            cs2 = s2 * c
-            dgrad = np.empty((x.shape[0], self.dim, self.n_params))
-            for d in range(self.dim):
-                dW = cs2[:, :, None] * W[None, :, d, None] * x[:, None, :]
-                dW[:, :, d] += cs1
-                dgrad[:, d, :] = self._pack(dW, cs2 * W[:, d], s1 * W[:, d], 0.0)
-            out["dgrad"] = dgrad
-        if order >= 2:
-            sq = np.sum(W * W, axis=1)
-            cs3s = s3 * (c * sq)
-            dW = cs3s[:, :, None] * x[:, None, :] + 2.0 * (s2 * c)[:, :, None] * W[None, :, :]
-            out["dlaplacian"] = self._pack(dW, cs3s, s2 * sq, 0.0)
-        return out
+    @staticmethod
+    def _fill_weights(dW: np.ndarray, a: np.ndarray, x: np.ndarray, shift=None) -> None:
+        """dW[q, i, k] = a[q, i] x[q, k] (+ shift(k)[q, i]): per coordinate k, contiguous (m, width)
+        products written once into the strided view (no inner loop of length dim)."""
+        for k in range(x.shape[1]):              # a loop over the (≤ 3) coordinates, not over points
+            t = a * x[:, k, None]
+            extra = shift(k) if shift is not None else None
+            if extra is not None:
+                t += extra
+            dW[:, :, k] = t
+
+    def _dvalue(self, x, c, sig) -> np.ndarray:
+        """∂v/∂W_ik = c_i σ′ x_k, ∂v/∂b_i = c_i σ′, ∂v/∂c_i = σ, ∂v/∂c_0 = 1."""
+        J = np.empty((x.shape[0], self.n_params))
+        dW, db, dc = self._blocks(J, 1.0)
+        cs1 = sig[1] * c
+        self._fill_weights(dW, cs1, x)
+        db[...] = cs1
+        dc[...] = sig[0]
+        return J
+
+    def _dgrad(self, x, W, c, sig) -> np.ndarray:
+        """∂∂_d v/∂W_ik = c_i(σ″ W_id x_k + σ′ δ_kd), ∂∂_d v/∂b_i = c_i σ″ W_id, ∂∂_d v/∂c_i = σ′ W_id."""
+        m = x.shape[0]
+        J = np.empty((m, self.dim, self.n_params))
+        cs1 = sig[1] * c
+        for d in range(self.dim):
+            dW, db, dc = self._blocks(J[:, d, :], 0.0)
+            cs2w = sig[2] * (c * W[:, d])
+            self._fill_weights(dW, cs2w, x, lambda k: cs1 if k == d else None)
+            db[...] = cs2w
+            np.multiply(sig[1], W[:, d], out=dc)
+        return J
+
+    def _dlaplacian(self, x, W, c, sig) -> np.ndarray:
+        """∂Δv/∂W_ik = c_i(σ‴ s_i x_k + 2σ″ W_ik), ∂Δv/∂b_i = c_i σ‴ s_i, ∂Δv/∂c_i = σ″ s_i."""
+        J = np.empty((x.shape[0], self.n_params))
+        sq = np.sum(W * W, axis=1)
+        dW, db, dc = self._blocks(J, 0.0)
+        cs3 = sig[3] * (c * sq)
+        cs2 = sig[2] * (2.0 * c)
+        self._fill_weights(dW, cs3, x, lambda k: cs2 * W[:, k])
+        db[...] = cs3
+        np.multiply(sig[2], sq, out=dc)
+        return J
+
+
+FIELDS = ("value", "grad", "laplacian", "dvalue", "dgrad", "dlaplacian")
+#: the highest derivative of σ each output needs
+_SIGMA_ORDER = {"value": 0, "grad": 1, "laplacian": 2, "dvalue": 1, "dgrad": 2, "dlaplacian": 3}
+
+
+def wanted_fields(order: int, jacobian: bool, fields) -> frozenset[str]:
+    """The outputs to compute: those of ``order``/``jacobian``, restricted to ``fields`` if given."""
+    if order not in (0, 1, 2):
+        raise ValueError(f"order: must be 0, 1 or 2, got {order!r}")
+    base = set(FIELDS[: order + 1])
+    if jacobian:
+        base |= {"d" + f for f in base}
+    if fields is None:
+        return frozenset(base)
+    unknown = set(fields) - set(FIELDS)
+    if unknown:
+        raise ValueError(f"fields: unknown names {sorted(unknown)}; expected a subset of {FIELDS}")
+    return frozenset(base & set(fields))

@@ -32,13 +32,14 @@ def _lift(problem: AdvectionDiffusion):
 
 def build_model(name: str, problem: AdvectionDiffusion, space: FESpace, width: int = 16, depth: int = 1,
                 activation: str = "tanh", degree: int = 8, n_modes: int = 8, n_knots: int = 16,
-                bc: str = "hard", init_std: float | None = None) -> Model:
+                bc: str = "hard", init_std: float | None = None, **unknown: Any) -> Model:
     """The model ``name`` for ``problem`` (hard Dirichlet wrapper unless ``bc`` is interior/penalty).
 
     fe: FE coefficients of the interior DOFs; poly: Legendre of ``degree``; fourier:
     ``n_modes`` modes; shallow: ``width`` neurons; mlp: ``depth`` hidden layers of ``width``;
-    freeknot: ``n_knots`` movable knots (1D).
+    freeknot: ``n_knots`` movable knots (1D). Unknown options raise ValueError.
     """
+    _check_unknown(unknown, "model")
     if bc not in BC_NAMES:
         raise ValueError(f"bc: must be one of {', '.join(BC_NAMES)}, got {bc!r}")
     dim = problem.dim
@@ -61,6 +62,24 @@ def build_model(name: str, problem: AdvectionDiffusion, space: FESpace, width: i
     return HardDirichlet(model, lift=_lift(problem)) if bc == "hard" else model
 
 
+def _check_unknown(options: dict, what: str) -> None:
+    if options:
+        raise ValueError(f"{next(iter(options))}: unknown {what} option")
+
+
+def _fe_target(problem: AdvectionDiffusion, space: FESpace, target: str | np.ndarray | None):
+    """Interior target values of the l2 loss: None (Galerkin), "exact" (interpolated) or an array."""
+    if target is None or isinstance(target, np.ndarray):
+        return target
+    if target == "galerkin":
+        return None
+    if target != "exact":
+        raise ValueError(f"target: must be 'galerkin', 'exact' or an array of interior values, got {target!r}")
+    if problem.exact is None:
+        raise ValueError(f"target: problem {problem.name} has no exact solution")
+    return space.interpolate(problem.exact)[space.interior_dofs]
+
+
 def _boundary_points(problem: AdvectionDiffusion, space: FESpace, penalty: float):
     """Penalty points: the boundary DOF locations, weights penalty / #points."""
     y = space.dof_locations[space.boundary_dofs]
@@ -69,22 +88,34 @@ def _boundary_points(problem: AdvectionDiffusion, space: FESpace, penalty: float
 
 def build_objective(problem: AdvectionDiffusion, space: FESpace, model: Model, loss: str = "fe-residual",
                     metric: str = "l2", seed: int = 0, bc: str = "hard", points: str = "quadrature",
-                    samples: int = 100, penalty: float = 1.0, **unknown: Any) -> Objective:
+                    samples: int = 100, penalty: float = 1.0, target: str | np.ndarray | None = None,
+                    **unknown: Any) -> Objective:
     """The objective ``loss`` of ``model`` in ``metric`` (see :data:`LOSS_NAMES`).
 
     FE losses evaluate the model at the interior DOFs; the strong residual at the quadrature
     points of ``space`` (``points="quadrature"``) or at ``samples`` points redrawn every step
     (random, optimal), with a boundary penalty of weight ``penalty`` unless ``bc="hard"``.
+    ``target`` (l2 loss): "galerkin" (default), "exact" (interpolated) or interior values.
+    KL: the model is the log-density n_θ, v = exp(n_θ) > 0, so it must be unconstrained
+    (``bc="interior"``, no hard wrapper).
     """
-    if unknown:
-        raise ValueError(f"{next(iter(unknown))}: unknown objective option")
+    _check_unknown(unknown, "objective")
     if loss not in LOSS_NAMES:
         raise ValueError(f"loss: must be one of {', '.join(LOSS_NAMES)}, got {loss!r}")
+    if not isinstance(model, Model):
+        raise ValueError(f"model: expected a Model (see build_model), got {type(model).__name__}")
     if loss in FE_LOSSES:
-        return FEObjective(assemble_system(problem, space), model, loss, metric)
+        if bc == "penalty":
+            raise ValueError("bc: 'penalty' applies to the strong residual; FE losses impose g_B on the boundary DOFs")
+        target = _fe_target(problem, space, target) if loss == "l2" else target
+        if target is not None and loss != "l2":
+            raise ValueError(f"target: only the l2 loss has a target, not {loss}")
+        return FEObjective(assemble_system(problem, space), model, loss, metric, target=target)
     if isinstance(model, FECoefficients):
         raise ValueError(f"model: FE coefficients need an FE loss ({', '.join(FE_LOSSES)}), not {loss}")
     if loss == "kl":
+        if isinstance(model, HardDirichlet):
+            raise ValueError("bc: the KL loss trains an unconstrained log-density; use bc='interior'")
         return KLDivergence(space, model, metric=metric)
     if points not in POINT_NAMES:
         raise ValueError(f"points: must be one of {', '.join(POINT_NAMES)}, got {points!r}")

@@ -2,42 +2,52 @@
 
 The trained function is the FE function u(θ) = expand(V(θ)) ∈ V_h (interior values V,
 Dirichlet values g_B on the boundary), so it is compared with the Galerkin solution in the
-same space. For :class:`~femngd.models.FECoefficients`, V = θ and J = I.
+same space; :meth:`FEObjective.evaluate` evaluates that FE function (values and gradients)
+at any points. For :class:`~femngd.models.FECoefficients`, V = θ and J = I is never formed.
 
-Losses (on interior DOFs; M, K, A the interior blocks, F = F_I − A_IB g_B):
+Losses (on interior DOFs; M, K, A the interior blocks, F = F_I − A_IB g_B, J = ∂V/∂θ):
 
-* ``l2``               L = ½ (V − U)ᵀ M (V − U), U the target (Galerkin solution by default)
-* ``fe-residual``      L = ½ rᵀ M⁻¹ r, r = A V − F: the L2 norm of r's Riesz representative
-* ``fe-residual-dual`` L = ½ rᵀ K⁻¹ r: the H⁻¹ (dual) norm of the residual
+* ``l2``               L = ½ (V − U)ᵀ M (V − U)     U the target (Galerkin solution by default)
+* ``fe-residual``      L = ½ rᵀ M⁻¹ r, r = A V − F  (the L2 norm of r's Riesz representative)
+* ``fe-residual-dual`` L = ½ rᵀ K⁻¹ r               (the H⁻¹, dual, norm of the residual)
 
-Metrics: ``l2`` (X = M), ``h1`` (X = K + M) and ``gauss-newton``: X = the loss's own Hessian
-in its coordinates (M for l2 regression; for the residual losses the coordinates are r with
-X = M⁻¹ or K⁻¹, so G_H = Jᵀ Aᵀ M⁻¹ A J).
+with ∇_θL = Jᵀ ∂L/∂V, ∂L/∂V = M(V − U) or Aᵀ W r (W = M⁻¹ or K⁻¹). Metrics
+(:mod:`femngd.natural.metrics`): G = Jᵀ X J with X = M (``l2``), K + M (``h1``), or the
+Gauss–Newton G_H = Jᵀ M J (l2 regression) / Jᵀ Aᵀ W A J (residual losses).
 """
 from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
 from ..fem import FESpace, LinearSystem
 from ..fem.errors import quadrature_fields
 from ..models import Model
-from .tangent import METRICS, TangentObjective
+from .metrics import SPDInverse, check_metric, fe_metric, residual_weight
+from .objective import Linearization
+from .tangent import TangentObjective
 
-__all__ = ["FEObjective", "FE_LOSSES"]
+__all__ = ["FEObjective", "FE_LOSSES", "L2Regression", "FEResidual", "probe_matrices"]
 
 FE_LOSSES = ("l2", "fe-residual", "fe-residual-dual")
 
 
-class _Inverse:
-    """Y ↦ S⁻¹ Y for a sparse SPD S (one sparse LU factorization)."""
+def probe_matrices(space: FESpace, x: np.ndarray, order: int = 0) -> tuple[sp.csr_matrix, list[sp.csr_matrix]]:
+    """Point-evaluation matrices of V_h at x (m, dim): P u = u_h(x), D_k u = ∂_k u_h(x) (k < dim if order ≥ 1)."""
+    basis = space.basis
+    xt = np.asarray(x, dtype=float).reshape(-1, space.dim).T
+    cells = space.mesh.element_finder(mapping=basis.mapping)(*xt)
+    local = basis.mapping.invF(xt[:, :, None], tind=cells)
+    fields = [basis.elem.gbasis(basis.mapping, local, k, tind=cells)[0] for k in range(basis.Nbfun)]
+    m = xt.shape[1]
+    rows, cols = np.tile(np.arange(m), basis.Nbfun), basis.element_dofs[:, cells].ravel()
 
-    def __init__(self, S: sp.spmatrix):
-        self._lu = spla.splu(sp.csc_matrix(S))
+    def matrix(parts):
+        data = np.concatenate([np.asarray(a).ravel() for a in parts])
+        return sp.csr_matrix((data, (rows, cols)), shape=(m, basis.N))
 
-    def __call__(self, Y: np.ndarray) -> np.ndarray:
-        return self._lu.solve(np.asarray(Y, dtype=float))
+    grads = [matrix([f.grad[k] for f in fields]) for k in range(space.dim)] if order >= 1 else []
+    return matrix([np.asarray(f) for f in fields]), grads
 
 
 class FEObjective(TangentObjective):
@@ -55,36 +65,44 @@ class FEObjective(TangentObjective):
                  target: np.ndarray | None = None):
         if loss not in FE_LOSSES:
             raise ValueError(f"loss: must be one of {', '.join(FE_LOSSES)}, got {loss!r}")
-        if metric not in METRICS:
-            raise ValueError(f"metric: must be one of {', '.join(METRICS)}, got {metric!r}")
-        self.system, self.space, self.model, self.loss_name, self.metric = system, system.space, model, loss, metric
+        self.system, self.space, self.model, self.loss_name = system, system.space, model, loss
+        self.metric = check_metric(metric)
         self.points = system.space.dof_locations[system.interior]
         self.identity = bool(getattr(model, "is_identity", False))
         n = system.interior.size
         if self.identity and model.n_params != n:
             raise ValueError(f"model: FE coefficients need {n} parameters (interior DOFs), got {model.n_params}")
+        if not self.identity and model.dim != system.space.dim:
+            raise ValueError(f"model: dimension {model.dim} does not match the space's {system.space.dim}")
         self.n_params = model.n_params
         self.M, self.A, self.F = system.M_ii, system.A_ii, system.rhs_i
-        if loss == "l2":
-            galerkin = lambda: spla.splu(sp.csc_matrix(self.A)).solve(self.F)
-            self.U = galerkin() if target is None else np.asarray(target, dtype=float)
-            if np.shape(self.U) != (n,):
-                raise ValueError(f"target: expected {n} interior values, got shape {np.shape(self.U)}")
-        else:
-            self.residual_metric = _Inverse(self.M if loss == "fe-residual" else system.K_ii)
+        self.W = None if loss == "l2" else residual_weight(system, loss)
+        self.U = self._target(target) if loss == "l2" else None
+        self._residual_coordinates = metric == "gauss-newton" and loss != "l2"
+        self._X = self.W if self._residual_coordinates else fe_metric(system, "l2" if metric != "h1" else "h1")
+        self._probe_cache: dict = {}
+
+    def _target(self, target: np.ndarray | None) -> np.ndarray:
+        n = self.system.interior.size
+        if target is None:
+            return SPDInverse(self.A)(self.F)      # splu is a general LU: A need not be symmetric
+        U = np.asarray(target, dtype=float)
+        if U.shape != (n,) or not np.all(np.isfinite(U)):
+            raise ValueError(f"target: expected {n} finite interior values, got shape {U.shape}")
+        return U
 
     def __repr__(self) -> str:
-        return f"FEObjective(loss={self.loss_name!r}, metric={self.metric!r}, model={self.model!r})"
+        return f"{type(self).__name__}(loss={self.loss_name!r}, metric={self.metric!r}, model={self.model!r})"
 
     # --- the model on the DOFs --------------------------------------------------------------
 
     def values(self, theta: np.ndarray, jacobian: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
-        """V(θ) (interior DOF values) and J = ∂V/∂θ."""
+        """V(θ) (interior DOF values) and J = ∂V/∂θ (None for FE coefficients: J = I)."""
         theta = np.asarray(theta, dtype=float)
         if theta.shape != (self.n_params,) or not np.all(np.isfinite(theta)):
             raise ValueError(f"theta: expected {self.n_params} finite parameters, got shape {theta.shape}")
         if self.identity:
-            return theta.copy(), (np.eye(self.n_params) if jacobian else None)
+            return theta.copy(), None
         ev = self.model.evaluate(theta, self.points, jacobian=jacobian)
         return ev.value, ev.dvalue
 
@@ -92,60 +110,111 @@ class FEObjective(TangentObjective):
         """The full DOF vector of the trained FE function: interior V(θ), boundary g_B."""
         return self.system.expand(self.values(theta)[0])
 
+    @staticmethod
+    def _jacobian_transpose_times(J: np.ndarray | None, y: np.ndarray) -> np.ndarray:
+        """Jᵀ y, or y itself when J = I (FE coefficients)."""
+        return y if J is None else J.T @ y
+
     # --- loss -------------------------------------------------------------------------------
 
-    def _residual(self, V: np.ndarray) -> np.ndarray:
+    def residual(self, V: np.ndarray) -> np.ndarray:
+        """r = A V − F."""
         return self.A @ V - self.F
 
+    def _loss_and_dV(self, V: np.ndarray) -> tuple[float, np.ndarray]:
+        """L and ∂L/∂V = M(V − U) or Aᵀ W r (a diverging V gives inf/NaN silently: the loop flags it)."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            if self.loss_name == "l2":
+                d = V - self.U
+                dV = self.M @ d
+                return 0.5 * float(d @ dV), dV
+            r = self.residual(V)
+            s = self.W(r)
+            return 0.5 * float(r @ s), self.A.T @ s
+
     def loss(self, theta: np.ndarray) -> float:
-        V = self.values(theta)[0]
-        if self.loss_name == "l2":
-            d = V - self.U
-            return 0.5 * float(d @ (self.M @ d))
-        r = self._residual(V)
-        return 0.5 * float(r @ self.residual_metric(r))
+        return self._loss_and_dV(self.values(theta)[0])[0]
 
     def loss_and_gradient(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        """L and ∇_θL = Jᵀ ∂L/∂V, ∂L/∂V = M(V − U) or Aᵀ S⁻¹ r."""
+        """L and ∇_θL = Jᵀ ∂L/∂V."""
         V, J = self.values(theta, jacobian=True)
-        if self.loss_name == "l2":
-            dV = self.M @ (V - self.U)
-            loss = 0.5 * float((V - self.U) @ dV)
-        else:
-            r = self._residual(V)
-            s = self.residual_metric(r)
-            loss, dV = 0.5 * float(r @ s), self.A.T @ s
-        return loss, J.T @ dV
+        loss, dV = self._loss_and_dV(V)
+        return loss, self._jacobian_transpose_times(J, dV)
 
     # --- metric -----------------------------------------------------------------------------
 
     def metric_coordinates(self, theta, jacobian=True):
+        """Φ = r, D = AJ in the residual Gauss–Newton metric; else Φ = V, D = J."""
         V, J = self.values(theta, jacobian)
-        if self.metric == "gauss-newton" and self.loss_name != "l2":
-            return self._residual(V), (self.A @ J if jacobian else None)
+        if self.identity and jacobian:
+            raise ValueError("model: FE coefficients have J = I; their linearization never forms it")
+        if self._residual_coordinates:
+            return self.residual(V), (self.A @ J if jacobian else None)
         return V, J
 
     def metric_matrix(self):
-        if self.metric == "h1":
-            return (self.system.K_ii + self.M).tocsr()
-        if self.metric == "gauss-newton" and self.loss_name != "l2":
-            return self.residual_metric
-        return self.M
+        return self._X
+
+    def _gram_of(self, X, J: np.ndarray | None) -> np.ndarray:
+        """Jᵀ X J (J = I: X itself as a dense matrix)."""
+        if J is None:
+            return X.toarray() if sp.issparse(X) else X.dense_form(self.A.toarray())
+        return self._gram(X, J)
 
     def gauss_newton_gram(self, theta: np.ndarray) -> np.ndarray:
+        """G_H = Jᵀ M J (l2 regression) or Jᵀ Aᵀ W A J (residual losses)."""
         V, J = self.values(theta, jacobian=True)
         if self.loss_name == "l2":
-            return self._gram(self.M, J)
-        return self._gram(self.residual_metric, self.A @ J)
+            return self._gram_of(self.M, J)
+        if J is None:
+            return self.W.dense_form(self.A.toarray())
+        return self._gram(self.W, self.A @ J)
+
+    def linearize(self, theta: np.ndarray) -> Linearization:
+        """As :meth:`TangentObjective.linearize`; for FE coefficients G is the constant X (J = I)."""
+        if not self.identity:
+            return super().linearize(theta)
+        loss, grad = self.loss_and_gradient(theta)
+        G = self.__dict__.get("_identity_gram")
+        if G is None:
+            G = self._identity_gram = self._gram_of(self._X, None)
+        theta = np.array(theta, dtype=float)
+        # V is affine in θ and r affine in V: Dᵀ X (Φ(θ) − Φ(θ')) = G (θ − θ')
+        return Linearization(theta=theta, loss=float(loss), grad=grad, gram=G, cross_gram=lambda _: G,
+                             pullback_difference=lambda theta_prev: G @ (theta - np.asarray(theta_prev, float)))
 
     # --- the trained function ---------------------------------------------------------------
 
+    def _probes(self, x: np.ndarray, order: int):
+        key = (x.shape, x.tobytes(), order)
+        if key not in self._probe_cache:
+            self._probe_cache.clear()
+            self._probe_cache[key] = probe_matrices(self.space, x, order)
+        return self._probe_cache[key]
+
     def evaluate(self, theta, x, order=0):
-        """u(θ) = expand(V(θ)) ∈ V_h at points x; gradients only through :meth:`at_quadrature`."""
-        if order != 0:
-            raise ValueError("order: an FE-discretized model is evaluated at points with order=0 only")
-        return self.space.probe(self.fe_vector(theta), x), None
+        """u(θ) = expand(V(θ)) ∈ V_h at points x (m, dim): values and, for order 1, gradients."""
+        if order not in (0, 1):
+            raise ValueError(f"order: an FE function is evaluated with order 0 or 1, got {order!r}")
+        x = np.asarray(x, dtype=float).reshape(-1, self.space.dim)
+        P, D = self._probes(x, order)
+        u = self.fe_vector(theta)
+        return P @ u, (np.stack([Dk @ u for Dk in D], axis=1) if order == 1 else None)
 
     def at_quadrature(self, theta: np.ndarray):
         """(values, gradients, points, weights) of u(θ) on the layer-accurate error quadrature."""
         return quadrature_fields(self.space, self.fe_vector(theta))
+
+
+class L2Regression(FEObjective):
+    """L = ½ (V − U)ᵀ M (V − U): regression to the interior values U (default: Galerkin)."""
+
+    def __init__(self, system: LinearSystem, model: Model, metric: str = "l2", target: np.ndarray | None = None):
+        super().__init__(system, model, loss="l2", metric=metric, target=target)
+
+
+class FEResidual(FEObjective):
+    """L = ½ rᵀ M⁻¹ r (``dual=False``) or ½ rᵀ K⁻¹ r (``dual=True``), r = A V − F."""
+
+    def __init__(self, system: LinearSystem, model: Model, metric: str = "l2", dual: bool = False):
+        super().__init__(system, model, loss="fe-residual-dual" if dual else "fe-residual", metric=metric)

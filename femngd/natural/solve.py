@@ -61,40 +61,55 @@ class GramSolver:
         return f"GramSolver({self.method!r}, reg={self.reg:g})"
 
     def solve(self, G: np.ndarray, rhs: np.ndarray) -> SolveResult:
-        """The regularized solution of G x = rhs with the rank and condition of G."""
+        """The regularized solution of G x = rhs with the rank and condition of G.
+
+        The factorization of the last G is kept: a constant Gram matrix (linear models,
+        momentum transports with the same G) is factorized once.
+        """
         G = np.asarray(G, dtype=float)
         rhs = np.asarray(rhs, dtype=float)
         if G.ndim != 2 or G.shape[0] != G.shape[1] or rhs.shape[:1] != G.shape[:1]:
             raise ValueError(f"G: expected a square matrix matching rhs, got {G.shape} and {rhs.shape}")
         if not (np.all(np.isfinite(G)) and np.all(np.isfinite(rhs))):
             raise ValueError("G: the Gram matrix or the right-hand side is not finite")
-        return getattr(self, f"_{self.method}")(G, rhs)
+        if self.method == "lstsq":
+            return self._lstsq(G, rhs)
+        cached = getattr(self, "_cache", None)
+        if cached is None or cached[0].shape != G.shape or not np.array_equal(cached[0], G):
+            self._cache = cached = (G.copy(), getattr(self, f"_factor_{self.method}")(G))
+        apply, rank, condition = cached[1]
+        return SolveResult(apply(rhs), rank, condition)
 
     def tikhonov_lambda(self, G: np.ndarray) -> float:
         """λ = reg·trace(G)/p (relative) or reg (absolute); a tiny floor keeps G + λI definite."""
         lam = self.reg * np.trace(G) / G.shape[0] if self.relative else self.reg
         return max(lam, np.finfo(float).tiny * 1e10)
 
-    def _tikhonov(self, G, rhs):
+    def _factor_tikhonov(self, G):
+        """(x ↦ (G + λI)⁻¹x, rank, condition) by Cholesky (eigh if G is indefinite to rounding)."""
         lam = self.tikhonov_lambda(G)
         shifted = G + lam * np.eye(G.shape[0])
         try:
-            x = sla.cho_solve(sla.cho_factor(shifted, lower=True, check_finite=False), rhs, check_finite=False)
-        except np.linalg.LinAlgError:  # G not positive semidefinite to rounding: fall back to eigh
+            factor = sla.cho_factor(shifted, lower=True, check_finite=False)
+            apply = lambda r: sla.cho_solve(factor, r, check_finite=False)
+        except np.linalg.LinAlgError:
             w, V = np.linalg.eigh(shifted)
-            x = V @ ((V.T @ rhs) / np.where(np.abs(w) > 0, w, np.inf))
+            inv = 1.0 / np.where(np.abs(w) > 0, w, np.inf)
+            apply = lambda r: V @ ((V.T @ r) * (inv if r.ndim == 1 else inv[:, None]))
         if not self.diagnostics:
-            return SolveResult(x, -1, float("nan"))
+            return apply, -1, float("nan")
         eig = np.linalg.eigvalsh(G)
         top = max(np.abs(eig).max(), 1e-300)
-        return SolveResult(x, *_rank_condition(eig, max(lam / top, 1e-14)))
+        return (apply, *_rank_condition(eig, max(lam / top, 1e-14)))
 
-    def _penrose(self, G, rhs):
+    def _factor_penrose(self, G):
+        """(x ↦ Σ_{kept} v vᵀx / σ, rank, condition) from the eigen-decomposition of G."""
         w, V = np.linalg.eigh(G)
         top = np.abs(w).max() if w.size else 0.0
         keep = np.abs(w) > max(self.reg, 1e-15) * top
-        x = V[:, keep] @ ((V[:, keep].T @ rhs) / w[keep, None] if rhs.ndim == 2 else (V[:, keep].T @ rhs) / w[keep])
-        return SolveResult(x, *_rank_condition(w, max(self.reg, 1e-15)))
+        Vk, inv = V[:, keep], 1.0 / w[keep]
+        apply = lambda r: Vk @ ((Vk.T @ r) * (inv if r.ndim == 1 else inv[:, None]))
+        return (apply, *_rank_condition(w, max(self.reg, 1e-15)))
 
     def _lstsq(self, G, rhs):
         x, _, rank, s = sla.lstsq(G, rhs, cond=max(self.reg, 1e-15), lapack_driver="gelsd", check_finite=False)

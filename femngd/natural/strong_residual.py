@@ -203,21 +203,31 @@ class StrongResidual(TangentObjective):
 
     # --- residuals --------------------------------------------------------------------------
 
-    def _pde(self, theta, jacobian: bool):
-        ev = self.model.evaluate(theta, self.points, order=2, jacobian=jacobian)
+    def _evaluate(self, theta, x, order: int, jacobian: bool, fields: set[str]):
+        """model.evaluate restricted to ``fields`` when the model supports it (skips unused Jacobians)."""
+        if getattr(self.model, "supports_fields", False):
+            return self.model.evaluate(theta, x, order=order, jacobian=jacobian, fields=frozenset(fields))
+        return self.model.evaluate(theta, x, order=order, jacobian=jacobian)
+
+    def _pde(self, theta, jacobian: bool, out: np.ndarray | None = None):
+        """R = −εΔv + b·∇v − f at the interior points, and ∂R/∂θ (m, p) if ``jacobian``
+        (written into ``out`` when given: the scaling by −ε is the copy)."""
+        fields = {"laplacian", "dlaplacian"} | ({"grad", "dgrad"} if self.velocity is not None else set())
+        ev = self._evaluate(theta, self.points, 2, jacobian, fields)
         R = -self.problem.eps * ev.laplacian - self.source
-        dR = -self.problem.eps * ev.dlaplacian if jacobian else None
+        dR = np.multiply(ev.dlaplacian, -self.problem.eps, out=out) if jacobian else None
         if self.velocity is not None:
-            R = R + np.einsum("md,md->m", self.velocity, ev.grad)
+            R += np.einsum("md,md->m", self.velocity, ev.grad)
             if jacobian:
-                dR = dR + np.einsum("md,mdp->mp", self.velocity, ev.dgrad)
+                dR += np.einsum("md,mdp->mp", self.velocity, ev.dgrad)
         return ev, R, dR
 
     def _boundary(self, theta, jacobian: bool):
+        """B = v − g at the boundary points, and ∂B/∂θ (m_b, p) if ``jacobian``."""
         if self.boundary is None:
             return np.zeros(0), np.zeros((0, self.n_params)) if jacobian else None
         by, _, g = self.boundary
-        ev = self.model.evaluate(theta, by, jacobian=jacobian)
+        ev = self._evaluate(theta, by, 0, jacobian, {"value", "dvalue"})
         return ev.value - g, ev.dvalue
 
     def _loss_weights(self) -> np.ndarray:
@@ -225,12 +235,17 @@ class StrongResidual(TangentObjective):
         return np.concatenate([self.weights, bw])
 
     def residuals(self, theta: np.ndarray, jacobian: bool = False):
-        """(R, B) stacked, and their Jacobian."""
-        _, R, dR = self._pde(theta, jacobian)
+        """(R, B) stacked, and their Jacobian (m + m_b, p) if ``jacobian``."""
+        m = len(self.points)
+        D = np.empty((m + (0 if self.boundary is None else len(self.boundary[0])), self.n_params)) if jacobian else None
+        _, R, _ = self._pde(theta, jacobian, out=None if D is None else D[:m])
         B, dB = self._boundary(theta, jacobian)
-        return np.concatenate([R, B]), (np.vstack([dR, dB]) if jacobian else None)
+        if jacobian:
+            D[m:] = dB
+        return np.concatenate([R, B]), D
 
     def loss(self, theta: np.ndarray) -> float:
+        """L(θ) = ½ Σ w R² + ½ Σ ω B², from residuals only (no Jacobians)."""
         r, _ = self.residuals(theta)
         return 0.5 * float(self._loss_weights() @ (r * r))
 

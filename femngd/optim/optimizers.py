@@ -15,7 +15,7 @@ change. :class:`Adam` and :class:`LBFGS` (scipy) are the usual parameter-space b
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -139,14 +139,25 @@ _MOMENTA = {"nhb-lm": ("natural", mom.LastMomentum), "nhb-fd": ("natural", mom.F
             "spring": ("natural", mom.Spring)}
 
 
-def build_optimizer(name: str, lr: float | str | None = None, momentum: float | str | None = None,
+def _positive_lr(lr: Any) -> float:
+    try:
+        value = float(lr)
+    except (TypeError, ValueError):
+        raise ValueError(f"lr: must be a number > 0 or 'auto', got {lr!r}") from None
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"lr: must be finite and > 0, got {lr!r}")
+    return value
+
+
+def build_optimizer(name: str, lr: float | str | None = None,
+                    momentum: float | str | Callable[[int], float] | None = None,
                     restart: bool = False, solve: str = "tikhonov", reg: float = 1e-10, step: str = "fixed",
                     damping: float = 1e-3, **unknown: Any):
     """The optimizer called ``name`` (see :data:`OPTIMIZERS`).
 
     ``lr`` is the (initial) step, or "auto" for the optimal fixed step 2/(λ₁+λ_n) of the
     linearized problem; ``momentum`` β as a float, or "auto" (α and β of Polyak/Nesterov from
-    the spectrum, DESIGN §5). Both "auto" values are set by :func:`femngd.train.train` from the
+    the spectrum, DESIGN §5), or a schedule ``k ↦ β_k``. Both "auto" values are set by :func:`femngd.train.train` from the
     extreme eigenvalues of G⁺G_H at θ₀. ``solve``/``reg``: the regularized Gram solve;
     ``step``: the step rule; ``damping``: SPRING's λ.
     """
@@ -154,20 +165,24 @@ def build_optimizer(name: str, lr: float | str | None = None, momentum: float | 
         raise ValueError(f"{next(iter(unknown))}: unknown optimizer option")
     if name not in OPTIMIZERS:
         raise ValueError(f"optimizer: must be one of {', '.join(OPTIMIZERS)}, got {name!r}")
+    auto_step = isinstance(lr, str)
+    if auto_step and lr != "auto":
+        raise ValueError(f"lr: must be a number > 0 or 'auto', got {lr!r}")
     if name == "adam":
-        return Adam(lr=1e-3 if lr is None else lr)
+        return Adam(lr=1e-3 if lr is None or auto_step else _positive_lr(lr))
     if name == "lbfgs":
         return LBFGS()
     solver = GramSolver(solve, reg)
-    auto_step = lr == "auto"
-    rule = make_step(step, 1.0 if lr is None or auto_step else lr)
+    rule = make_step(step, 1.0 if lr is None or auto_step else _positive_lr(lr))
     if name in ("ngd", "gd"):
         opt = Optimizer("natural" if name == "ngd" else "gradient", step=rule, solver=solver, name=name)
         opt.auto_step = auto_step
         return opt
     direction, kind = _MOMENTA[name]
-    auto = momentum == "auto"
-    beta = 0.0 if auto else (0.9 if momentum is None else float(momentum))
+    auto = isinstance(momentum, str)
+    if auto and momentum != "auto":
+        raise ValueError(f"momentum: must be a number in [0, 1), a schedule k -> β_k or 'auto', got {momentum!r}")
+    beta = 0.0 if auto else (0.9 if momentum is None else momentum if callable(momentum) else float(momentum))
     transform = kind(beta, damping) if kind is mom.Spring else kind(beta)
     opt = Optimizer(direction, transform, rule, solver, restart, name=name)
     opt.auto_momentum = auto

@@ -3,11 +3,19 @@
 * :class:`Fixed`      s = lr.
 * :class:`Armijo`     backtracking s = s₀ρʲ until L(θ_b + s d) ≤ L(θ_b) + c s ∇Lᵀd.
 * :class:`Grid`       s = argmin_{s = 2⁻ᵏ, k = 0…K} L(θ_b + s d) (the rule of the ENGD literature).
-* :class:`Quadratic`  the exact minimizer of the parabola through L(θ_b), the slope ∇Lᵀd and
-                      L(θ_b + d): s = −∇Lᵀd / q, q = 2(L(θ_b + d) − L(θ_b) − ∇Lᵀd);
-                      exact for quadratic losses.
+* :class:`Quadratic`  the exact minimizer of the parabola through the three loss values
+                      f₋ = L(θ_b − h d), f₀ = L(θ_b), f₊ = L(θ_b + h d) (h = lr):
+                      s = −h (f₊ − f₋) / (2 (f₊ − 2f₀ + f₋)), capped at ``max_step``.
+                      Exact for quadratic losses. It is the step of the quadratic model
+                      s = −∇L(θ_b)ᵀd / dᵀ∇²L d with the slope and curvature taken from loss values
+                      at θ_b itself: with momentum θ_b ≠ θ_k, so the slope ∇L(θ_k)ᵀd of the
+                      linearization point (and dᵀG d, G the metric Gram, which is the curvature
+                      only in the Gauss–Newton metric) would give a wrong step.
+                      Safeguard (non-quadratic losses): s is accepted only if L(θ_b + s d) is below
+                      f₀ and f₊; otherwise h if f₊ < f₀, else Armijo backtracking from h/2.
 
-Line searches evaluate the loss only (no Jacobians).
+Line searches evaluate the loss only (no Jacobians). ``slope`` = ∇L(θ_k)ᵀd is the slope at the
+linearization point, used by Armijo's sufficient-decrease test (at θ_b when there is no momentum).
 """
 from __future__ import annotations
 
@@ -81,11 +89,16 @@ class Quadratic(StepRule):
         return "Quadratic()"
 
     def __call__(self, loss, base, d, slope):
-        f0, f1 = _finite_loss(loss, base), _finite_loss(loss, base + self.lr * d)
-        q = 2.0 * (f1 - f0 - self.lr * slope) / self.lr**2
-        if not np.isfinite(q) or q <= 0 or slope >= 0:
-            return self.lr if f1 < f0 else 0.5 * self.lr
-        return float(min(-slope / q, self.max_step))
+        h = self.lr
+        f0, fp, fm = (_finite_loss(loss, base + t * d) for t in (0.0, h, -h))
+        curvature = fp - 2.0 * f0 + fm
+        if np.isfinite(curvature) and curvature > 0:
+            s = float(np.clip(-h * (fp - fm) / (2.0 * curvature), -self.max_step, self.max_step))
+            if _finite_loss(loss, base + s * d) < min(f0, fp):
+                return s
+        if fp < f0:
+            return h
+        return Armijo(0.5 * h)(loss, base, d, slope)
 
 
 def make_step(name: str, lr: float = 1.0) -> StepRule:

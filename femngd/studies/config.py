@@ -73,6 +73,8 @@ _TRAINED_DEFAULTS: dict[str, Any] = {
     "optimizer_options": {},
     "iterations": 100,
     "tol": 0.0,
+    "stop_on": "loss",
+    "meter_every": 1,
     "time_budget": None,
 }
 _COMPARISON_DEFAULTS: dict[str, Any] = {"tolerance": 1e-3, "measure": "relative_l2_error_exact"}
@@ -175,7 +177,7 @@ def _trained(raw: Any, where: str) -> dict[str, Any]:
         if key not in raw:
             raise ValueError(f"{where}.{key}: missing required key")
     t = {**copy.deepcopy(_TRAINED_DEFAULTS), **copy.deepcopy(raw)}
-    for key in ("label", "kind", "model", "loss", "metric", "optimizer"):
+    for key in ("label", "kind", "model", "loss", "metric", "optimizer"):  # (stop_on: checked below)
         t[key] = _string(t[key], f"{where}.{key}")
     if t["kind"] in REFERENCE_KINDS:
         raise ValueError(f"{where}.kind: {t['kind']!r} is a reference kind, list it in references")
@@ -183,6 +185,8 @@ def _trained(raw: Any, where: str) -> dict[str, Any]:
         t[key] = _table(t[key], f"{where}.{key}")
     t["iterations"] = _integer(t["iterations"], f"{where}.iterations", minimum=1)
     t["tol"] = _number(t["tol"], f"{where}.tol", minimum=0.0)
+    t["stop_on"] = _string(t["stop_on"], f"{where}.stop_on")
+    t["meter_every"] = _integer(t["meter_every"], f"{where}.meter_every", minimum=1)
     if t["time_budget"] is not None:
         t["time_budget"] = _positive(t["time_budget"], f"{where}.time_budget")
     return t

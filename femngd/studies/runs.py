@@ -215,7 +215,8 @@ def _trained(spec: dict[str, Any]) -> dict[str, Any]:
     theta0 = model.init(spec["seed"])
     out = api["train"](
         objective, optimizer, theta0, iterations=spec["iterations"], tol=spec["tol"],
-        time_budget=spec["time_budget"], meter=meter, seed=spec["seed"],
+        time_budget=spec["time_budget"], meter=meter, seed=spec["seed"], stop_on=spec.get("stop_on", "loss"),
+        meter_every=spec.get("meter_every", 1),
     )
     history = _history_columns(out.history)
     timing = {"time": history.pop("time", None) or history.pop("seconds", None)}

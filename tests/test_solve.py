@@ -1,0 +1,105 @@
+"""Regularized Gram solves against numpy references: Tikhonov, Penrose, lstsq, rank, condition."""
+import numpy as np
+import pytest
+
+from femngd.natural.solve import GramSolver
+
+
+def spd_with_spectrum(s, seed=0):
+    """U diag(s) Uᵀ with a random orthogonal U, and U."""
+    U = np.linalg.qr(np.random.default_rng(seed).normal(size=(len(s), len(s))))[0]
+    return (U * s) @ U.T, U
+
+
+def well_conditioned(p=8, seed=0):
+    A = np.random.default_rng(seed).normal(size=(30, p))
+    return A.T @ A, np.random.default_rng(seed + 1).normal(size=p)
+
+
+@pytest.mark.parametrize("method", ["tikhonov", "penrose", "lstsq"])
+def test_well_conditioned_solves_agree_with_numpy(method):
+    G, r = well_conditioned()
+    res = GramSolver(method, 1e-13).solve(G, r)
+    assert np.allclose(res.x, np.linalg.solve(G, r), rtol=1e-9, atol=0)
+    assert res.rank == 8
+    assert np.isclose(res.condition, np.linalg.cond(G), rtol=1e-8)
+
+
+def test_penrose_and_tikhonov_agree_on_well_conditioned_gram():
+    G, r = well_conditioned(6, seed=3)
+    pen = GramSolver("penrose", 1e-12).solve(G, r).x
+    tik = GramSolver("tikhonov", 1e-12).solve(G, r).x
+    assert np.allclose(pen, tik, rtol=1e-9)
+
+
+def test_tikhonov_absolute_and_relative_shift():
+    G, r = well_conditioned(5)
+    lam = 0.3
+    absolute = GramSolver("tikhonov", lam, relative=False).solve(G, r).x
+    assert np.allclose(absolute, np.linalg.solve(G + lam * np.eye(5), r), rtol=1e-12)
+    relative = GramSolver("tikhonov", lam, relative=True).solve(G, r).x
+    assert np.allclose(relative, np.linalg.solve(G + lam * np.trace(G) / 5 * np.eye(5), r), rtol=1e-12)
+
+
+def test_penrose_cutoff_rank_and_condition():
+    s = np.array([1e-9, 1e-6, 1e-2, 0.5, 1.0])
+    G, U = spd_with_spectrum(s)
+    r = np.arange(1.0, 6.0)
+    res = GramSolver("penrose", 1e-4).solve(G, r)
+    keep = s > 1e-4
+    expected = U[:, keep] @ ((U[:, keep].T @ r) / s[keep])
+    assert np.allclose(res.x, expected, rtol=1e-8)
+    assert res.rank == 3 and np.isclose(res.condition, 1.0 / 1e-2, rtol=1e-8)
+
+
+def test_singular_gram_from_duplicated_columns():
+    """J has two identical columns: G is singular; Penrose/lstsq give the pseudo-inverse solution,
+    Tikhonov with a tiny λ the same fit, and the two duplicated coefficients share the update."""
+    rng = np.random.default_rng(4)
+    J = rng.normal(size=(20, 5))
+    J[:, 4] = J[:, 1]
+    y = rng.normal(size=20)
+    G, rhs = J.T @ J, J.T @ y
+    reference = np.linalg.pinv(G) @ rhs
+    for method in ("penrose", "lstsq"):
+        res = GramSolver(method, 1e-12).solve(G, rhs)
+        assert res.rank == 4 and np.isfinite(res.condition)
+        assert np.allclose(res.x, reference, rtol=1e-7)
+        assert np.isclose(res.x[1], res.x[4], rtol=1e-8)
+    tik = GramSolver("tikhonov", 1e-12).solve(G, rhs)
+    assert tik.rank == 4 and np.all(np.isfinite(tik.x))
+    best = np.linalg.norm(J @ reference - y)
+    assert np.isclose(np.linalg.norm(J @ tik.x - y), best, rtol=1e-6)
+
+
+def test_zero_gram_and_several_right_hand_sides():
+    G, r = well_conditioned(4)
+    R = np.stack([r, 2 * r + 1], axis=1)
+    for method in ("tikhonov", "penrose", "lstsq"):
+        assert np.allclose(GramSolver(method, 1e-13).solve(G, R).x, np.linalg.solve(G, R), rtol=1e-9)
+    zero = GramSolver("penrose").solve(np.zeros((3, 3)), np.ones(3))
+    assert zero.rank == 0 and np.all(zero.x == 0)
+
+
+def test_factorization_is_refreshed_when_the_gram_changes():
+    solver = GramSolver("tikhonov", 1e-13)
+    G1, r = well_conditioned(4, seed=1)
+    G2, _ = well_conditioned(4, seed=7)
+    solver.solve(G1, r)
+    assert np.allclose(solver.solve(G2, r).x, np.linalg.solve(G2, r), rtol=1e-9)
+    G1 *= 2.0       # changed in place
+    assert np.allclose(solver.solve(G1, r).x, np.linalg.solve(G1, r), rtol=1e-9)
+
+
+@pytest.mark.parametrize("args,kwargs,match", [(("cholesky",), {}, "^solve:"), (("penrose", -1.0), {}, "^reg:"),
+                                               (("penrose", np.nan), {}, "^reg:")])
+def test_bad_solver_options(args, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        GramSolver(*args, **kwargs)
+
+
+def test_bad_solve_input():
+    with pytest.raises(ValueError, match="^G:"):
+        GramSolver().solve(np.full((2, 2), np.nan), np.ones(2))
+    with pytest.raises(ValueError, match="^G:"):
+        GramSolver().solve(np.eye(3), np.ones(2))
