@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from femngd.models import (MLP, FECoefficients, Fourier, FreeKnotP1, HardDirichlet, Legendre, ShallowNetwork,
-                           activation)
+from femngd.models import (MLP, FECoefficients, Fourier, FreeKnotP1, HardDirichlet, Legendre, PeriodicBump,
+                           ShallowNetwork, activation)
 
 from models_fd import rel, theta_fd, x_fd
 
@@ -14,7 +14,7 @@ MODELS = [
     ShallowNetwork(3, 2, "softplus"), ShallowNetwork(3, 1, "relu3"), ShallowNetwork(3, 2, "relu4"),
     MLP((4, 3), 1), MLP((3, 3), 2), MLP((3, 2, 2), 1, "softplus"), Legendre(4, 1), Legendre(2, 2), Fourier(3, 1),
     Fourier(2, 2), HardDirichlet(ShallowNetwork(4, 1), lift=(0.5, -1.0)), HardDirichlet(MLP((3,), 2)),
-    HardDirichlet(Legendre(3, 1)),
+    HardDirichlet(Legendre(3, 1)), PeriodicBump(5.0), PeriodicBump(20.0),
 ]
 
 
