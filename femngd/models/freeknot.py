@@ -53,7 +53,7 @@ class FreeKnotP1(Model):
         p = np.exp(rho - rho.max())
         p /= p.sum()
         L = self.b - self.a
-        t = self.a + L * np.concatenate([[0.0], np.cumsum(p)])
+        t = np.minimum(self.a + L * np.concatenate([[0.0], np.cumsum(p)]), self.b)   # rounding: t ≤ b, ordered
         t[-1] = self.b
         # ∂h_k/∂ρ_l = L p_k (δ_kl − p_l), t_j = a + Σ_{k<j} h_k
         dh = L * (np.diag(p) - np.outer(p, p))[:, : self.n_knots]
