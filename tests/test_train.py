@@ -122,9 +122,26 @@ def test_resample_is_called_every_iteration_with_the_seeded_generator():
     assert len(drawn) == 5 and all(np.array_equal(x, y) for x, y in zip(drawn[1:], expected))
 
 
+def test_a_finite_blow_up_counts_as_divergence():
+    """GD at 3× the stability limit grows geometrically: stopped at the ceiling, long before overflow."""
+    obj = small_quadratic()
+    result = train(obj, build_optimizer("gd", lr=3.0), np.ones(5), iterations=10**4, divergence_factor=1e6)
+    L0 = result.history["loss"][0]
+    assert result.diverged and "blew up" in result.message and result.iterations < 100
+    assert max(result.history["loss"]) <= 1e6 * max(L0, 1.0) and np.all(np.isfinite(result.theta))
+
+
+def test_blas_threads_does_not_change_the_numbers():
+    obj = small_quadratic()
+    runs = [train(obj, build_optimizer("ngd", lr=0.5), np.ones(5), iterations=20, blas_threads=t) for t in (1, None)]
+    assert np.allclose(runs[0].history["loss"], runs[1].history["loss"], rtol=1e-12, atol=0)
+
+
 @pytest.mark.parametrize("kwargs,match", [({"iterations": -1}, "^iterations:"), ({"iterations": 2.5}, "^iterations:"),
                                           ({"tol": -1.0}, "^tol:"), ({"theta0": np.zeros(3)}, "^theta0:"),
-                                          ({"theta0": np.full(5, np.nan)}, "^theta0:")])
+                                          ({"theta0": np.full(5, np.nan)}, "^theta0:"),
+                                          ({"blas_threads": 0}, "^blas_threads:"),
+                                          ({"divergence_factor": 0.5}, "^divergence_factor:")])
 def test_bad_arguments(kwargs, match):
     args = {"theta0": np.zeros(5), **kwargs}
     with pytest.raises(ValueError, match=match):
