@@ -145,3 +145,17 @@ def test_shipped_example_configs_are_valid():
     assert len(paths) >= 3
     studies = {load_config(p)["study"] for p in paths}
     assert studies == {"sweep", "convergence", "comparison"}
+
+
+def test_stop_on_and_meter_every_reach_the_run():
+    """A run stops on the configured history entry (here an error, not the loss)."""
+    from femngd.studies.runs import run_spec
+
+    trained = {"label": "NGD", "model": "fe", "loss": "l2", "optimizer": "ngd", "optimizer_options": {"lr": 0.5},
+               "iterations": 200, "tol": 1e-3, "stop_on": "relative_l2_error_galerkin", "meter_every": 2}
+    spec = [s for s in expand(load_config(dict(BASE, eps=[0.5], trained=[trained]))) if s["kind"] == "trained"][0]
+    assert spec["stop_on"] == "relative_l2_error_galerkin" and spec["meter_every"] == 2
+    record = run_spec(spec)
+    result = record.get("result", record)
+    assert result["message"].startswith("converged: relative_l2_error_galerkin")
+    assert result["relative_l2_error_galerkin"] <= 1e-3

@@ -22,7 +22,7 @@ __all__ = ["expand", "execute", "run_study"]
 _STUDY_MODULES = {"sweep": "sweep", "convergence": "convergence", "comparison": "comparison"}
 _TRAINED_SPEC_KEYS = (
     "model", "model_options", "loss", "metric", "objective_options",
-    "optimizer", "optimizer_options", "iterations", "tol", "time_budget",
+    "optimizer", "optimizer_options", "iterations", "tol", "time_budget", "stop_on", "meter_every",
 )
 
 
