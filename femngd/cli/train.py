@@ -25,8 +25,6 @@ __all__ = ["register", "run_training", "HISTORY_KEYS"]
 
 HISTORY_KEYS = ("loss", "relative_l2_error_galerkin", "relative_l2_error_exact", "step", "seconds")
 SUMMARY_ERRORS = ("relative_l2_error_galerkin", "relative_h1_error_galerkin", "relative_l2_error_exact")
-#: optimizer options of the preset unless given on the command line
-PRESET_OPTIMIZER = {"optimizer": "ngd", "solve": "lstsq", "step": "grid", "reg": 1e-14}
 PLAIN_OPTIMIZER = {"optimizer": "ngd", "solve": "tikhonov", "step": "fixed", "reg": 1e-10}
 OPTIMIZER_OPTIONS = ("optimizer", "solve", "step", "reg", "lr", "momentum", "restart")
 
@@ -84,7 +82,7 @@ def _from_preset(args: argparse.Namespace) -> dict[str, Any]:
     explicit = args.restart or any(getattr(args, key) is not None for key in OPTIMIZER_OPTIONS if key != "restart")
     optimizer = preset.optimizer
     if explicit:
-        name, options = _optimizer_options(args, PRESET_OPTIMIZER)
+        name, options = _optimizer_options(args, preset.optimizer_options)
         optimizer = build_optimizer(name, **options)
     return {"problem": preset.problem, "space": preset.space, "model": preset.model, "objective": preset.objective,
             "meter": preset.meter, "optimizer": optimizer}
@@ -190,7 +188,7 @@ def _add_optimizer_arguments(parser: argparse.ArgumentParser, names: dict[str, t
     parser.add_argument("--solve", choices=names["solves"], default=None,
                         help="regularized Gram solve (default: tikhonov; preset lstsq)")
     parser.add_argument("--reg", type=_non_negative_float, default=None,
-                        help="Tikhonov λ (relative) or cutoff (default: 1e-10; preset 1e-14)")
+                        help="Tikhonov λ (relative) or cutoff (default: 1e-10; preset eps·p)")
     parser.add_argument("--step", choices=names["steps"], default=None, help="step rule (default: fixed; preset grid)")
     parser.add_argument("--lr", type=_learning_rate, default=None,
                         help="(initial) step size, or 'auto' for 2/(λ₁+λ_n) (default: 1)")
