@@ -4,7 +4,8 @@ For the 2-32-1 and 2-64-1 tanh networks over seeds 0–4 (the configuration of t
 measured at ~219 ms per iteration on this machine kind):
 
 * median time per iteration and its breakdown: Jacobian (values and Laplacians with their
-  θ-derivatives), Gram (J_Rᵀ W J_R), solve (least squares), line search (31 loss evaluations);
+  θ-derivatives), Gram (J_Rᵀ W J_R), solve (least squares), line search (31 loss evaluations),
+  and for comparison the QR least-squares solve (``lstsq-qr``, LAPACK gelsy);
 * the Gram time as a ratio to a BLAS syrk of the same size measured in the same run;
 * iterations and seconds to relative L2 errors 1e-4, 1e-6, 1e-7; the error after 51 and 200 its;
 * the same with the least-squares cutoff 1e-15 instead of the reference's eps·p.
@@ -30,6 +31,7 @@ import numpy as np  # noqa: E402
 from scipy.linalg.blas import dsyrk  # noqa: E402
 
 from femngd.kernels import point_gram  # noqa: E402
+from femngd.natural.solve import GramSolver  # noqa: E402
 from femngd.presets import poisson2d  # noqa: E402
 
 TARGETS = (1e-4, 1e-6, 1e-7)
@@ -53,12 +55,14 @@ def breakdown(preset, theta) -> dict[str, float]:
     G = point_gram(D, w)
     grad = D.T @ (w * r)
     solver = preset.optimizer.solver
+    qr_solver = GramSolver("lstsq-qr", solver.reg)
     d = solver.solve(G, grad).x
     Dw = np.ascontiguousarray(D * np.sqrt(w)[:, None])
     return {
         "jacobian": best_time(lambda: obj.residuals(theta, jacobian=True)),
         "gram": best_time(lambda: point_gram(D, w)),
         "solve": best_time(lambda: solver.solve(G, grad)),
+        "solve (lstsq-qr)": best_time(lambda: qr_solver.solve(G, grad)),
         "line search": best_time(lambda: [obj.loss(theta - 0.5**k * d) for k in range(31)], 5),
         "blas syrk": best_time(lambda: dsyrk(1.0, Dw, trans=1)),
     }
@@ -99,8 +103,8 @@ def run_net(label: str, make, seeds: int, iterations: int) -> None:
     reference = (f"   (reference JAX ENGD ≈ 219 ms: {219e-3 / np.median(per):.0f}x)"
                  if len(preset.objective.points) == 784 else "")
     print(f"  time per iteration (whole loop)  {np.median(per) * 1e3:7.2f} ms{reference}")
-    for key in ("jacobian", "gram", "solve", "line search"):
-        print(f"    {key:<12} {np.median([q[key] for q in parts]) * 1e3:7.3f} ms")
+    for key in ("jacobian", "gram", "solve", "line search", "solve (lstsq-qr)"):
+        print(f"    {key:<16} {np.median([q[key] for q in parts]) * 1e3:7.3f} ms")
     g, s = np.median([q["gram"] for q in parts]), np.median([q["blas syrk"] for q in parts])
     print(f"  Gram / same-size BLAS syrk: {g / s:.2f}x ({g * 1e3:.3f} ms vs {s * 1e3:.3f} ms)")
     for t in TARGETS:

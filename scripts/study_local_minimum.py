@@ -104,7 +104,7 @@ def figure(out: Path, centres: np.ndarray, profile: np.ndarray, featured: dict, 
     left.plot(centres, profile, color="0.6", lw=3, label="reduced loss $L^*(c)=\\min_a L(a,c)$")
     for method, rec in featured.items():
         c = np.asarray(rec["centre"])
-        left.plot(c, reduced_loss_cache(c, centres, profile), ".", ms=3, label=method)
+        left.plot(c, on_landscape(c, centres, profile), ".", ms=3, label=method)
         right.semilogy(rec["loss"], label=method)
     left.axvline(c0, color="k", ls=":", lw=1)
     left.set(xlabel="bump centre c", ylabel="loss", title=f"iterates from c₀ = {c0:.3f} on the loss landscape")
@@ -115,7 +115,7 @@ def figure(out: Path, centres: np.ndarray, profile: np.ndarray, featured: dict, 
     return save_figure(fig, out, "local_minimum")[0]
 
 
-def reduced_loss_cache(c: np.ndarray, centres: np.ndarray, profile: np.ndarray) -> np.ndarray:
+def on_landscape(c: np.ndarray, centres: np.ndarray, profile: np.ndarray) -> np.ndarray:
     """L*(c) interpolated from the tabulated profile (for plotting iterates on the landscape)."""
     return np.interp(c, centres, profile, period=1.0)
 
