@@ -21,5 +21,6 @@ __all__ = ["AdvectionDiffusion", "FESpace", "assemble_system", "corner_layer_2d"
            "load_mesh", "make_mesh", "make_problem", "poisson_2d", "shipped_mesh", "shishkin_mesh_1d", "smooth_2d",
            "supg", "uniform_mesh_1d", "unit_square_mesh", "cross_gram", "gram", "point_gram", "pullback",
            "streaming_gram", "MLP", "FECoefficients", "Fourier", "FreeKnotP1", "HardDirichlet", "Legendre",
-           "ShallowNetwork", "PeriodicBump", "ErrorMeter", "GramSolver", "StrongResidual", "build_model", "build_objective",
+           "ShallowNetwork", "PeriodicBump", "ErrorMeter", "GramSolver", "StrongResidual", "build_model",
+           "build_objective",
            "build_optimizer", "TrainResult", "train", "poisson2d"]

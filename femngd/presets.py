@@ -8,7 +8,8 @@
     (784); boundary points: 29 per side (116);
     L = ½ (mean_q R_q² + mean_b v(y_b)²), R = −Δv − f  (half the reference's loss: same
     minimizers, same Gauss–Newton direction, same line-search argmin);
-    Gauss–Newton Gram = mean_q ∂θΔv ∂θΔvᵀ + mean_b ∂θv ∂θvᵀ; least-squares solve (cutoff eps·p, as ``jnp.linalg.lstsq``);
+    Gauss–Newton Gram = mean_q ∂θΔv ∂θΔvᵀ + mean_b ∂θv ∂θvᵀ; least-squares solve (cutoff eps·p,
+    as ``jnp.linalg.lstsq``);
     grid line search over 2⁻ᵏ, k = 0…30; error: relative L2 on a 198 × 198 grid.
 """
 from __future__ import annotations

@@ -1,14 +1,16 @@
 """Issue 5, study 3: natural momentum vs NGD on the FE residual, against the Galerkin solution.
 
 For −εu″ + u′ = 1 (ε ∈ {1e-1, 1e-2, 1e-3}) on uniform and Shishkin P1 meshes with n cells, the
-FE coefficients are trained on ½‖AV − F‖²_{M⁻¹} in the L2 metric by NGD at its optimal step and
+FE coefficients are trained on ½‖AV − F‖²_{M⁻¹} in the L2 metric (``--metric``) by NGD at its optimal step and
 by every natural momentum variant at its theoretical optimal (α, β) (``auto``: estimated from
 the spectrum of G⁺G_H at θ₀). ``--metric h1`` (G = K + M) is the metric that suits a
-second-order operator: κ(G⁺G_H) ~ h⁻² instead of ~h⁻⁴ in L2. A run "reaches the Galerkin level" when its L2 error against the
-exact solution is within ``--slack`` (default 5%) of the Galerkin solution's own error on the
-same mesh; the table gives the iterations (and seconds) this takes, or "—" within the budget.
+second-order operator: κ(G⁺G_H) ~ h⁻² instead of ~h⁻⁴ in L2. A run "reaches the Galerkin
+level" when its L2 error against the exact solution is within ``--slack`` (default 5%) of the
+Galerkin solution's own error on the same mesh; the table gives the iterations (and seconds)
+this takes, or "—" within the budget.
 
-Usage:  python scripts/study_fe_residual.py [--out DIR] [--n 64] [--iterations 5000] [--metric l2|h1|gauss-newton]
+Usage:  python scripts/study_fe_residual.py [--out DIR] [--n 64] [--iterations 5000]
+                                           [--metric l2|h1|gauss-newton]
 Writes DIR/fe_residual.json and DIR/fe_residual.png and prints a table.
 """
 from __future__ import annotations

@@ -1,24 +1,27 @@
 """Issue 5, study 4: plain NGD stalls in a local minimum, natural momentum escapes it.
 
-The model is a bump with movable centre, v_θ(x) = a exp(κ(cos 2π(x − c) − 1)), θ = (a, c)
-(:class:`femngd.models.PeriodicBump`), fitted in L2 to a target made of two such bumps,
+The model is a wide bump with movable centre, v_θ(x) = a exp(κ(cos 2π(x − c) − 1)), θ = (a, c),
+κ = 1.3 (:class:`femngd.models.PeriodicBump`), fitted in L2 to a small and a big narrow bump,
 
-    U(x) = a₁ g(x − 0.3) + g(x − 0.7),   a₁ < 1,
+    U(x) = a₁ h(x − 0.3) + h(x − 0.7),   a₁ = 0.6,   h the bump of concentration 20,
 
 through the FE L2 regression loss L(θ) = ½ (V − U)ᵀ M (V − U) on P1 (uniform mesh, the mass
 matrix M as metric, :class:`femngd.natural.FEObjective`). The reduced loss L*(c) = min_a L(a, c)
-has a local minimum at c = 0.3 (the small bump fitted, the big one left over: L* = ½‖g‖²_M) and
-the global one at c = 0.7 (L* = ½a₁²‖g‖²_M), with a barrier between. NGD in the L2 metric
-follows the natural gradient flow downhill into the nearest well; natural heavy ball (LM, FD,
-LG) and natural Nesterov at the same step α add velocity β c_{k−1} transported on the tangent
-space and can cross the barrier.
+(a enters linearly) has a local minimum near c = 0.3 (the small bump fitted), the global one
+near c = 0.7 and a barrier between (the script finds them on the tabulated L*). NGD in the L2
+metric follows the natural gradient flow downhill into the nearest well; natural heavy ball
+(LM, FD, LG) and natural Nesterov at the same step α add the velocity β c_{k−1} transported onto
+the tangent space and can cross the barrier. (With a narrow model bump, e.g. ``--kappa 20``,
+consecutive tangent spaces barely overlap, the projection removes the velocity and no variant
+escapes.)
 
 Starts: c₀ on a grid of the local minimum's basin on the side away from the barrier, between the
-landscape's far maximum and the minimum (a₀ = 0.3); every method runs from every start with the same fixed step α and momentum β. The
-table gives, per method, how many starts end in the global minimum (|c − 0.7| < 0.1) and the
-median number of iterations to within 1% of the global loss.
+landscape's far maximum and the minimum (a₀ = 0.3); every method runs from every start with the
+same fixed step α and momentum β. The table gives, per method, how many starts end in the global
+minimum (|c − 0.7| < 0.1) and the median number of iterations to within 1% of the global loss.
 
-Usage:  python scripts/study_local_minimum.py [--out DIR] [--starts 12] [--lr 0.2] [--beta 0.9] [--kappa 1.3]
+Usage:  python scripts/study_local_minimum.py [--out DIR] [--starts 12] [--lr 0.2] [--beta 0.9]
+                                             [--kappa 1.3]
 Writes DIR/local_minimum.json and DIR/local_minimum.png and prints the table.
 """
 from __future__ import annotations
