@@ -8,14 +8,15 @@ measured at ~219 ms per iteration on this machine kind):
   and for comparison the QR least-squares solve (``lstsq-qr``, LAPACK gelsy);
 * the Gram time as a ratio to a BLAS syrk of the same size measured in the same run;
 * iterations and seconds to relative L2 errors 1e-4, 1e-6, 1e-7; the error after 51 and 200 its;
-* the same with the least-squares cutoff 1e-15 instead of the reference's eps·p.
+* the same with the least-squares cutoff 1e-15 instead of the reference's eps·p, with the SVD
+  (gelsd, the reference's) and with the QR least-squares solve (``lstsq-qr``).
 
 Then the larger scale: 2-64-1 and a 2-32-32-1 MLP with 4,096 and 16,384 interior points.
 
 BLAS runs single-threaded (OPENBLAS_NUM_THREADS=1 unless set): at these sizes threads only add
 spin-waiting on a shared machine. Figures on a shared machine are provisional.
 
-Usage:  python benchmarks/bench_poisson2d.py [--seeds 5] [--iterations 200] [--quick]
+Usage:  python benchmarks/bench_poisson2d.py [--seeds 5] [--iterations 200] [--quick] [--no-large]
 """
 from __future__ import annotations
 
@@ -119,13 +120,16 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--iterations", type=int, default=200)
     parser.add_argument("--quick", action="store_true", help="2 seeds, 60 iterations, no large scale")
+    parser.add_argument("--no-large", action="store_true", help="skip the 4,096 and 16,384 point runs")
     args = parser.parse_args()
     seeds, its = (2, 60) if args.quick else (args.seeds, args.iterations)
     run_net("2-32-1 tanh", lambda s: poisson2d(32, seed=s), seeds, its)
     run_net("2-64-1 tanh", lambda s: poisson2d(64, seed=s), seeds, its)
     for width in (32, 64):   # a smaller least-squares cutoff than the reference's eps·p (presets.reference_rcond)
         run_net(f"2-{width}-1 tanh, cutoff 1e-15", lambda s: poisson2d(width, seed=s, rcond=1e-15), seeds, its)
-    if args.quick:
+        run_net(f"2-{width}-1 tanh, cutoff 1e-15, lstsq-qr",
+                lambda s: poisson2d(width, seed=s, rcond=1e-15, solve="lstsq-qr"), seeds, its)
+    if args.quick or args.no_large:
         return
     for n_grid in (64, 128):
         run_net(f"2-64-1 tanh, {n_grid}² points", lambda s: poisson2d(64, n_grid=n_grid, seed=s), 2, 51)
