@@ -1,10 +1,12 @@
 """ENGD on the 2D Poisson benchmark (femngd.presets.poisson2d): time per iteration and accuracy.
 
 For the 2-32-1 and 2-64-1 tanh networks over seeds 0–4 (the configuration of the JAX reference,
-measured at ~219 ms per iteration on this machine kind):
+quoted at ~219 ms per iteration on this machine kind; if ``jax`` is installed, the same method
+written the JAX way (:mod:`engd_jax_baseline`) is also timed here, in the same run):
 
 * median time per iteration and its breakdown: Jacobian (values and Laplacians with their
-  θ-derivatives), Gram (J_Rᵀ W J_R), solve (least squares), line search (31 loss evaluations),
+  θ-derivatives), Gram (J_Rᵀ W J_R), solve (least squares), line search (the 31 losses of the grid,
+  batched: ``Objective.losses_along``),
   and for comparison the QR least-squares solve (``lstsq-qr``, LAPACK gelsy);
 * the Gram time as a ratio to a BLAS syrk of the same size measured in the same run;
 * iterations and seconds to relative L2 errors 1e-4, 1e-6, 1e-7; the error after 51 and 200 its;
@@ -17,6 +19,7 @@ BLAS runs single-threaded (OPENBLAS_NUM_THREADS=1 unless set): at these sizes th
 spin-waiting on a shared machine. Figures on a shared machine are provisional.
 
 Usage:  python benchmarks/bench_poisson2d.py [--seeds 5] [--iterations 200] [--quick] [--no-large]
+                                            [--jax-iterations 20]
 """
 from __future__ import annotations
 
@@ -64,7 +67,7 @@ def breakdown(preset, theta) -> dict[str, float]:
         "gram": best_time(lambda: point_gram(D, w)),
         "solve": best_time(lambda: solver.solve(G, grad)),
         "solve (lstsq-qr)": best_time(lambda: qr_solver.solve(G, grad)),
-        "line search": best_time(lambda: [obj.loss(theta - 0.5**k * d) for k in range(31)], 5),
+        "line search": best_time(lambda: obj.losses_along(theta, -d, 0.5 ** np.arange(31)), 5),
         "blas syrk": best_time(lambda: dsyrk(1.0, Dw, trans=1)),
     }
 
@@ -85,7 +88,21 @@ def med(values) -> str:
     return f"{np.median(ok):8.3g} [{ok.min():.3g}, {ok.max():.3g}] ({ok.size}/{v.size})"
 
 
-def run_net(label: str, make, seeds: int, iterations: int) -> None:
+def jax_baseline(width: int, iterations: int) -> float | None:
+    """Median seconds per iteration of the JAX-style ENGD (seed 0) on this host, None without jax."""
+    try:
+        import engd_jax_baseline
+        import jax  # noqa: F401
+    except ImportError:
+        return None
+    preset = poisson2d(width)
+    meter = preset.meter
+    result = engd_jax_baseline.run(width, 0, iterations, preset.objective.points, preset.objective.boundary[0],
+                                   meter.points, meter.exact)
+    return float(np.median(result["seconds"]))
+
+
+def run_net(label: str, make, seeds: int, iterations: int, baseline: float | None = None) -> None:
     rows, parts = [], []
     for seed in range(seeds):
         preset = make(seed)
@@ -101,9 +118,11 @@ def run_net(label: str, make, seeds: int, iterations: int) -> None:
     print(f"\n{label}: p = {p}, points = {len(preset.objective.points)} + {len(preset.objective.boundary[0])}, "
           f"seeds 0–{seeds - 1}")
     per = [r["per_iteration"] for r in rows]
-    reference = (f"   (reference JAX ENGD ≈ 219 ms: {219e-3 / np.median(per):.0f}x)"
+    reference = (f"   (reference JAX ENGD ≈ 219 ms elsewhere: {219e-3 / np.median(per):.0f}x)"
                  if len(preset.objective.points) == 784 else "")
     print(f"  time per iteration (whole loop)  {np.median(per) * 1e3:7.2f} ms{reference}")
+    if baseline is not None:
+        print(f"  JAX-style ENGD on this host      {baseline * 1e3:7.2f} ms   (femngd {baseline / np.median(per):.1f}x faster)")
     for key in ("jacobian", "gram", "solve", "line search", "solve (lstsq-qr)"):
         print(f"    {key:<16} {np.median([q[key] for q in parts]) * 1e3:7.3f} ms")
     g, s = np.median([q["gram"] for q in parts]), np.median([q["blas syrk"] for q in parts])
@@ -121,10 +140,13 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=200)
     parser.add_argument("--quick", action="store_true", help="2 seeds, 60 iterations, no large scale")
     parser.add_argument("--no-large", action="store_true", help="skip the 4,096 and 16,384 point runs")
+    parser.add_argument("--jax-iterations", type=int, default=20,
+                        help="iterations of the JAX-style baseline (seed 0; 0 skips it; needs jax)")
     args = parser.parse_args()
     seeds, its = (2, 60) if args.quick else (args.seeds, args.iterations)
-    run_net("2-32-1 tanh", lambda s: poisson2d(32, seed=s), seeds, its)
-    run_net("2-64-1 tanh", lambda s: poisson2d(64, seed=s), seeds, its)
+    for width in (32, 64):
+        baseline = jax_baseline(width, args.jax_iterations) if args.jax_iterations > 0 else None
+        run_net(f"2-{width}-1 tanh", lambda s: poisson2d(width, seed=s), seeds, its, baseline)
     for width in (32, 64):   # a smaller least-squares cutoff than the reference's eps·p (presets.reference_rcond)
         run_net(f"2-{width}-1 tanh, cutoff 1e-15", lambda s: poisson2d(width, seed=s, rcond=1e-15), seeds, its)
         run_net(f"2-{width}-1 tanh, cutoff 1e-15, lstsq-qr",

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from femngd.kernels import tanh
+from femngd.kernels.elementwise import tanh_halving
 
 
 def ulp_error(x):
@@ -42,3 +43,26 @@ def test_in_place_shapes_and_bad_out():
     assert tanh(np.float64(0.3)).shape == () and tanh(np.arange(6.0).reshape(2, 3).T).shape == (3, 2)
     with pytest.raises(ValueError, match="^out"):
         tanh(np.zeros(3), out=np.zeros(4))
+
+
+@pytest.mark.parametrize("scale", [0.1, 1.0, 5.0, 30.0, 300.0])   # large: t0 ≈ −T ≈ ±1 cancels (direct path)
+@pytest.mark.parametrize("second", [False, True])
+def test_halving_steps_against_direct_evaluation(scale, second):
+    rng = np.random.default_rng(int(scale * 10))
+    z0, dz = rng.standard_normal((2, 7, 60)) * scale
+    coef = rng.standard_normal((31, 7))
+    s0 = 0.75
+
+    def sigma(z):
+        t = np.tanh(z)
+        return 2 * t * (t * t - 1) if second else t
+
+    direct = np.array([coef[k] @ sigma(z0 + s0 * 0.5**k * dz) for k in range(31)])
+    assert np.abs(tanh_halving(z0, dz, s0, coef, second) - direct).max() <= 1e-14 * np.abs(coef).sum(axis=1).max()
+
+
+def test_halving_shape_errors():
+    with pytest.raises(ValueError, match="^tanh_halving"):
+        tanh_halving(np.zeros((3, 4)), np.zeros((3, 5)), 1.0, np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="^tanh_halving"):
+        tanh_halving(np.zeros((3, 4)), np.zeros((3, 4)), 1.0, np.zeros((2, 4)))

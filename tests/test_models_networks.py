@@ -139,3 +139,24 @@ def test_fields_subset_gives_the_same_arrays(model):
                 assert np.allclose(got, getattr(full, name), rtol=1e-14, atol=1e-15)
     with pytest.raises(ValueError, match="^fields"):
         model.evaluate(theta, x, order=2, fields={"hessian"})
+
+
+@pytest.mark.parametrize("dim,bias", [(1, False), (2, True), (3, False)])
+def test_halving_evaluation_matches_evaluate_on_the_line(dim, bias):
+    model = ShallowNetwork(6, dim, "tanh", output_bias=bias)
+    rng = np.random.default_rng(dim)
+    theta, d = model.init(1), rng.standard_normal(model.n_params) * 2
+    x = rng.uniform(-1, 1, (9, dim))
+    s = 1.5 * 0.5 ** np.arange(12)
+    for field, attr in (("value", "value"), ("laplacian", "laplacian")):
+        along = model.evaluate_halving(theta, d, 1.5, 11, x, field)
+        direct = np.array([getattr(model.evaluate(theta + sk * d, x, order=2), attr) for sk in s])
+        assert np.allclose(along, direct, rtol=1e-12, atol=1e-12 * np.abs(direct).max())
+
+
+def test_halving_evaluation_needs_tanh_and_a_known_field():
+    assert not ShallowNetwork(3, 1, "softplus").supports_halving
+    with pytest.raises(ValueError, match="^evaluate_halving"):
+        ShallowNetwork(3, 1, "softplus").evaluate_halving(np.zeros(9), np.zeros(9), 1.0, 3, np.zeros((2, 1)))
+    with pytest.raises(ValueError, match="^field"):
+        ShallowNetwork(3, 1).evaluate_halving(np.zeros(9), np.zeros(9), 1.0, 3, np.zeros((2, 1)), "grad")

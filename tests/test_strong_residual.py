@@ -196,3 +196,18 @@ def test_bad_input_names_the_parameter():
     with pytest.raises(ValueError, match="^dirichlet"):
         StrongResidual(None, model, x, eps=1.0, source=source_2d, boundary=(x, None))
     assert PDEData(1.0, 2, source_2d).constant_velocity.tolist() == [0.0, 0.0]
+
+
+def test_batched_line_losses_equal_the_loss_on_the_line():
+    # Poisson form (no advection, tanh network): the halving fast path; with advection: the loop
+    model = ShallowNetwork(5, 2, "tanh", output_bias=True)
+    rng = np.random.default_rng(3)
+    x, xb = rng.uniform(size=(20, 2)), np.column_stack([rng.uniform(size=8), np.repeat([0.0, 1.0], 4)])
+    theta, d = model.init(0), rng.standard_normal(model.n_params)
+    steps = 0.5 ** np.arange(31)
+    for velocity in (None, velocity_2d):
+        obj = StrongResidual(None, model, x, boundary=(xb, None, 2.0), eps=0.3, velocity=velocity,
+                             source=source_2d, dirichlet=dirichlet_2d)
+        direct = np.array([obj.loss(theta + s * d) for s in steps])
+        assert np.allclose(obj.losses_along(theta, d, steps), direct, rtol=1e-12, atol=0)
+        assert np.allclose(obj.losses_along(theta, d, steps[::-1]), direct[::-1], rtol=1e-12, atol=0)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..kernels.elementwise import tanh_halving
 from .activations import activation as make_activation
 from .base import Evaluation, Model, check_points, check_theta
 
@@ -92,6 +93,35 @@ class ShallowNetwork(Model):
         if "dlaplacian" in want:
             out["dlaplacian"] = self._dlaplacian(x, W, c, sig)
         return Evaluation(value=out.get("value"), **{k: v for k, v in out.items() if k != "value"})
+
+    @property
+    def supports_halving(self) -> bool:
+        """:meth:`evaluate_halving` is available (tanh networks)."""
+        return self.activation.name == "tanh"
+
+    def evaluate_halving(self, theta: np.ndarray, d: np.ndarray, s0: float, levels: int, x: np.ndarray,
+                         field: str = "value") -> np.ndarray:
+        """v (or Δv if ``field="laplacian"``) at θ + s_k d, s_k = s0 2⁻ᵏ, k = 0…levels: (levels + 1, m).
+
+        The preactivations are affine in the step, z_i(s) = z_i + s δz_i with z = W x + b and
+        δz = δW x + δb; the output weights are c + s δc and, for Δv, c_i(s)|w_i + s δw_i|². The
+        tanh of all steps come from :func:`femngd.kernels.elementwise.tanh_halving` (ENGD's grid
+        line search at the cost of a few loss evaluations). tanh networks only.
+        """
+        if not self.supports_halving:
+            raise ValueError(f"evaluate_halving: needs a tanh network, got {self.activation.name!r}")
+        if field not in ("value", "laplacian"):
+            raise ValueError(f"field: must be 'value' or 'laplacian', got {field!r}")
+        theta, d = check_theta(theta, self.n_params), np.asarray(d, dtype=float)
+        x = check_points(x, self.dim)
+        (W, b, c, c0), (dW, db, dc, dc0) = self.unpack(theta), self.unpack(d)
+        s = s0 * 0.5 ** np.arange(int(levels) + 1)
+        z0, dz = W @ x.T + b[:, None], dW @ x.T + db[:, None]
+        weights = c + s[:, None] * dc
+        if field == "laplacian":
+            Ws = W + s[:, None, None] * dW
+            return tanh_halving(z0, dz, s0, weights * np.sum(Ws * Ws, axis=2), second=True)
+        return tanh_halving(z0, dz, s0, weights) + (c0 + s * dc0)[:, None]
 
     def _blocks(self, J: np.ndarray, bias: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Views (dW (m, width, dim), db, dc) into a Jacobian J (m, p); sets the c_0 column."""

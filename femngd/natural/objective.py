@@ -60,6 +60,10 @@ class Objective(ABC):
     def loss(self, theta: np.ndarray) -> float:
         """L(θ) on the current points; cheap (no Jacobians): used by line searches."""
 
+    def losses_along(self, theta: np.ndarray, d: np.ndarray, steps: np.ndarray) -> np.ndarray:
+        """[L(θ + s d) for s in steps]: the grid line search's losses (objectives may batch them)."""
+        return np.array([self.loss(theta + s * d) for s in steps], dtype=float)
+
     @abstractmethod
     def gradient(self, theta: np.ndarray) -> np.ndarray:
         """∇_θ L(θ) on the current points."""

@@ -249,6 +249,27 @@ class StrongResidual(TangentObjective):
         r, _ = self.residuals(theta)
         return 0.5 * float(self._loss_weights() @ (r * r))
 
+    def losses_along(self, theta: np.ndarray, d: np.ndarray, steps: np.ndarray) -> np.ndarray:
+        """[L(θ + s d) for s in steps]; for halving steps s_k = s0 2⁻ᵏ and a model with
+        ``evaluate_halving`` (shallow tanh networks, no advection) all at once (same values to
+        rounding, a fraction of the cost)."""
+        steps = np.asarray(steps, dtype=float)
+        halving = (steps.size > 1 and steps[0] > 0 and np.array_equal(steps[1:], 0.5 * steps[:-1])
+                   and getattr(self.model, "supports_halving", False) and self.velocity is None)
+        if not halving:
+            return super().losses_along(theta, d, steps)
+
+        def along(x, field):
+            return self.model.evaluate_halving(theta, d, steps[0], steps.size - 1, x, field)
+
+        R = -self.problem.eps * along(self.points, "laplacian") - self.source
+        losses = 0.5 * (R * R) @ self.weights
+        if self.boundary is not None:
+            by, bw, g = self.boundary
+            B = along(by, "value") - g
+            losses += 0.5 * (B * B) @ bw
+        return losses
+
     def loss_and_gradient(self, theta):
         r, D = self.coordinates(theta) if self.metric == "gauss-newton" else self.residuals(theta, True)
         wr = self._loss_weights() * r

@@ -80,7 +80,8 @@ class Optimizer:
         d = self.momentum.direction(d, lin, state, solve)
         m = self.momentum.momentum(lin, state, solve)
         base = theta + m
-        s = self.step_rule(objective.loss, base, d, float(lin.grad @ d))
+        s = self.step_rule(objective.loss, base, d, float(lin.grad @ d),
+                           along=getattr(objective, "losses_along", None))
         c = m + s * d
         self.momentum.record(state, theta, c, d)
         return theta + c, state, StepInfo(lin.loss, s, diag.get("rank", -1), diag.get("condition", np.nan))

@@ -16,6 +16,8 @@
 
 Line searches evaluate the loss only (no Jacobians). ``slope`` = ∇L(θ_k)ᵀd is the slope at the
 linearization point, used by Armijo's sufficient-decrease test (at θ_b when there is no momentum).
+``along(θ_b, d, steps)``, when given, returns all the losses L(θ_b + s d) of a grid at once
+(:meth:`femngd.natural.objective.Objective.losses_along`); :class:`Grid` uses it.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ __all__ = ["StepRule", "Fixed", "Armijo", "Grid", "Quadratic", "make_step", "STE
 
 STEP_RULES = ("fixed", "armijo", "grid", "quadratic")
 Loss = Callable[[np.ndarray], float]
+Along = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
 def _finite_loss(loss: Loss, theta: np.ndarray) -> float:
@@ -35,9 +38,11 @@ def _finite_loss(loss: Loss, theta: np.ndarray) -> float:
 
 
 class StepRule:
-    """``rule(loss, base, d, slope) -> s``: slope = ∇L(θ)ᵀd (negative for a descent direction)."""
+    """``rule(loss, base, d, slope, along=None) -> s``: slope = ∇L(θ)ᵀd (negative for a descent
+    direction); ``along`` batches grid losses (module doc)."""
 
-    def __call__(self, loss: Loss, base: np.ndarray, d: np.ndarray, slope: float) -> float:
+    def __call__(self, loss: Loss, base: np.ndarray, d: np.ndarray, slope: float,
+                 along: Along | None = None) -> float:
         raise NotImplementedError
 
 
@@ -48,7 +53,7 @@ class Fixed(StepRule):
     def __repr__(self) -> str:
         return f"Fixed({self.lr:g})"
 
-    def __call__(self, loss, base, d, slope):
+    def __call__(self, loss, base, d, slope, along=None):
         return self.lr
 
 
@@ -59,7 +64,7 @@ class Armijo(StepRule):
     def __repr__(self) -> str:
         return f"Armijo({self.lr:g})"
 
-    def __call__(self, loss, base, d, slope):
+    def __call__(self, loss, base, d, slope, along=None):
         f0, s = _finite_loss(loss, base), self.lr
         for _ in range(self.max_tries):
             if _finite_loss(loss, base + s * d) <= f0 + self.c * s * min(slope, 0.0):
@@ -75,9 +80,10 @@ class Grid(StepRule):
     def __repr__(self) -> str:
         return f"Grid(2^-k, k=0..{self.levels})"
 
-    def __call__(self, loss, base, d, slope):
+    def __call__(self, loss, base, d, slope, along=None):
         steps = self.lr * 0.5 ** np.arange(self.levels + 1)
-        values = [_finite_loss(loss, base + s * d) for s in steps]
+        values = along(base, d, steps) if along is not None else [loss(base + s * d) for s in steps]
+        values = np.where(np.isfinite(values), values, np.inf)
         return float(steps[int(np.argmin(values))])
 
 
@@ -88,7 +94,7 @@ class Quadratic(StepRule):
     def __repr__(self) -> str:
         return "Quadratic()"
 
-    def __call__(self, loss, base, d, slope):
+    def __call__(self, loss, base, d, slope, along=None):
         h = self.lr
         f0, fp, fm = (_finite_loss(loss, base + t * d) for t in (0.0, h, -h))
         curvature = fp - 2.0 * f0 + fm
