@@ -41,6 +41,18 @@ from femngd.presets import poisson2d  # noqa: E402
 TARGETS = (1e-4, 1e-6, 1e-7)
 
 
+def host() -> str:
+    """CPU model, cores and the BLAS in use: figures differ between hosts (tanh, BLAS kernels)."""
+    from threadpoolctl import threadpool_info
+    model = "unknown CPU"
+    if os.path.exists("/proc/cpuinfo"):
+        with open("/proc/cpuinfo") as f:
+            model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), model)
+    blas = ", ".join(f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture')})"
+                     for i in threadpool_info() if i.get("user_api") == "blas")
+    return f"host: {model}, {os.cpu_count()} cores; numpy {np.__version__}; BLAS {blas}"
+
+
 def best_time(func, repeat: int = 20) -> float:
     func()
     times = []
@@ -144,6 +156,7 @@ def main() -> None:
                         help="iterations of the JAX-style baseline (seed 0; 0 skips it; needs jax)")
     args = parser.parse_args()
     seeds, its = (2, 60) if args.quick else (args.seeds, args.iterations)
+    print(host())
     for width in (32, 64):
         baseline = jax_baseline(width, args.jax_iterations) if args.jax_iterations > 0 else None
         run_net(f"2-{width}-1 tanh", lambda s: poisson2d(width, seed=s), seeds, its, baseline)
