@@ -2,11 +2,12 @@
 
 :func:`tanh` is the activation of the ENGD benchmark and of most networks here. numpy's
 ``np.tanh`` is a SIMD loop only where it has AVX-512 (SVML); on AVX2 machines it calls libm for
-each element (~35 ns on the machines this project runs on), which made tanh the largest cost of
+each element (~35 ns on the AMD EPYC host measured), which made tanh the largest cost of
 an ENGD iteration (31 line-search evaluations of 900 × 32 preactivations). This kernel is
-branch-free arithmetic that LLVM vectorizes: ~5× faster than ``np.tanh`` there, within 2 ulp of it.
+branch-free arithmetic that LLVM vectorizes: 4–5× faster than ``np.tanh`` there (``benchmarks/bench_tanh.py``),
+within 2 ulp of it.
 :func:`tanh_halving` evaluates a shallow network at the halving steps θ + s0 2⁻ᵏ d of ENGD's grid
-line search for about the cost of three tanh per point and neuron.
+line search, each step for about a third of a tanh per point and neuron.
 
 The formulas are Cephes' (S. Moshier, *Methods and Programs for Mathematical Functions*, 1989):
 
@@ -137,7 +138,7 @@ def tanh_halving(z0: np.ndarray, dz: np.ndarray, s0: float, coef: np.ndarray,
     The value (or Laplacian) of a shallow tanh network at m points for the K + 1 parameter
     vectors θ + s0 2⁻ᵏ d of ENGD's grid line search: the preactivations are affine in the step,
     z0 + s dz, and tanh at halving steps follows from the doubling and addition formulas (see
-    ``_tanh_halving``), so the K + 1 evaluations cost about three tanh. Rounding: relative errors
+    ``_tanh_halving``), each step costs about a third of a tanh. Rounding: relative errors
     of the doubling recursion do not grow (its condition number is (1 − T²)/(1 + T²) ≤ 1); the
     result agrees with direct evaluation to ~1e-14 relative to Σ|coef|.
     z0, dz: (n, m) (neurons × points); coef: (K + 1, n). Returns (K + 1, m).

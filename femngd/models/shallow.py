@@ -106,7 +106,7 @@ class ShallowNetwork(Model):
         The preactivations are affine in the step, z_i(s) = z_i + s δz_i with z = W x + b and
         δz = δW x + δb; the output weights are c + s δc and, for Δv, c_i(s)|w_i + s δw_i|². The
         tanh of all steps come from :func:`femngd.kernels.elementwise.tanh_halving` (ENGD's grid
-        line search at the cost of a few loss evaluations). tanh networks only.
+        line search: 31 steps for the cost of about 6 loss evaluations). tanh networks only.
         """
         if not self.supports_halving:
             raise ValueError(f"evaluate_halving: needs a tanh network, got {self.activation.name!r}")
