@@ -11,12 +11,11 @@ Usage:  python benchmarks/bench_tanh.py
 """
 from __future__ import annotations
 
-import os
-import platform
 import timeit
 
 import numpy as np
 
+from bench_poisson2d import host
 from femngd.kernels import tanh
 from femngd.kernels.elementwise import tanh_halving
 
@@ -26,15 +25,8 @@ def seconds(func, number: int) -> float:
     return min(timeit.repeat(func, number=number, repeat=5)) / number
 
 
-def cpu() -> str:
-    if os.path.exists("/proc/cpuinfo"):
-        with open("/proc/cpuinfo") as f:
-            return next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
-    return platform.processor()
-
-
 def main() -> None:
-    print(f"host: {cpu()}; numpy {np.__version__}")
+    print(host())
     rng = np.random.default_rng(0)
     for shape in ((784, 32), (1000, 1000)):
         z = rng.standard_normal(shape) * 3
