@@ -19,7 +19,7 @@ def _run(args: argparse.Namespace) -> int:
 def register(subparsers: Any) -> None:
     """Add the ``demo`` sub-command."""
     parser = subparsers.add_parser(
-        "demo", help="ε-sweep: NGD and natural momentum vs Galerkin and SUPG (about 15 s)",
+        "demo", help="ε-sweep: NGD and natural momentum vs Galerkin and SUPG (about 25 s on 2 cores)",
         description="The main job on built-in defaults: boundary layer -eps u'' + u' = 1 for "
         "eps in {1e-1, 1e-2, 1e-3}; Galerkin, SUPG, Shishkin-mesh Galerkin and FE coefficients "
         "trained by NGD, natural heavy ball, natural Nesterov (optimal parameters) and "
