@@ -1,4 +1,5 @@
-"""Kernels for the Gram matrix of the tangent space (numba for sparse loops, BLAS for dense parts).
+"""Kernels for the Gram matrix of the tangent space (numba for sparse loops, BLAS for dense parts),
+and the vectorized tanh of the network activations (:mod:`.elementwise`).
 
 Plain arrays in and out; no other femngd imports.
 """
