@@ -160,3 +160,11 @@ def test_halving_evaluation_needs_tanh_and_a_known_field():
         ShallowNetwork(3, 1, "softplus").evaluate_halving(np.zeros(9), np.zeros(9), 1.0, 3, np.zeros((2, 1)))
     with pytest.raises(ValueError, match="^field"):
         ShallowNetwork(3, 1).evaluate_halving(np.zeros(9), np.zeros(9), 1.0, 3, np.zeros((2, 1)), "grad")
+
+
+def test_second_derivative_in_place_and_on_strided_input():
+    act, z = activation("tanh"), np.random.default_rng(2).standard_normal((6, 8))
+    expected = act(z.copy())[2]
+    strided = z.copy()[:, ::2]
+    assert np.allclose(act.second(strided, overwrite=True), act(strided.copy())[2], rtol=1e-15, atol=1e-15)
+    assert np.allclose(act.second(z, overwrite=True), expected, rtol=1e-15, atol=1e-15)

@@ -53,7 +53,8 @@ def test_grid_picks_the_best_power_of_two():
     values = [obj.loss(theta + c * d) for c in candidates]
     assert s == candidates[int(np.argmin(values))]
     assert len(calls) == 31 and obj.loss(theta + s * d) < obj.loss(theta)
-    batched = Grid(1.0, 30)(loss, theta, d, 0.0, along=lambda b, dd, steps: np.array([obj.loss(b + c * dd) for c in steps]))
+    along = lambda b, dd, steps: np.array([obj.loss(b + c * dd) for c in steps])   # noqa: E731
+    batched = Grid(1.0, 30)(loss, theta, d, 0.0, along=along)
     assert batched == s and len(calls) == 31          # ``along`` replaces the 31 loss calls
 
 

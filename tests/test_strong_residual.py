@@ -209,5 +209,9 @@ def test_batched_line_losses_equal_the_loss_on_the_line():
         obj = StrongResidual(None, model, x, boundary=(xb, None, 2.0), eps=0.3, velocity=velocity,
                              source=source_2d, dirichlet=dirichlet_2d)
         direct = np.array([obj.loss(theta + s * d) for s in steps])
+        calls = []
+        loss = obj.loss
+        obj.loss = lambda th: calls.append(1) or loss(th)
         assert np.allclose(obj.losses_along(theta, d, steps), direct, rtol=1e-12, atol=0)
+        assert len(calls) == (0 if velocity is None else 31)        # the fast path evaluates no single loss
         assert np.allclose(obj.losses_along(theta, d, steps[::-1]), direct[::-1], rtol=1e-12, atol=0)

@@ -35,7 +35,8 @@ class Activation:
         """
         if self._func is not _tanh:
             return self._func(z)[2]
-        t = _fast_tanh(z, out=z if overwrite else None)
+        in_place = overwrite and z.dtype == np.float64 and z.flags.c_contiguous
+        t = _fast_tanh(z, out=z if in_place else None)
         u = t * t
         u -= 1.0
         u *= t
