@@ -95,3 +95,20 @@ def test_bad_inputs():
         model.evaluate(model.init(), np.zeros((3, 2)))
     with pytest.raises(ValueError, match="^order:"):
         model.evaluate(model.init(), np.zeros(3), order=-1)
+
+
+def test_fixed_boundary_values_jacobians_and_round_trip():
+    model = FreeKnotP1(4, boundary_values=(0.5, -1.0))
+    rng = np.random.default_rng(6)
+    theta = np.concatenate([rng.normal(0, 0.7, 4), rng.normal(size=4)])
+    assert model.n_params == 8
+    assert_derivatives_match_fd(model, theta, off_knot_points(model, theta, 9, 3), lap_tol=1e-7)
+    t, _ = model.knots(theta)
+    assert model(theta, np.array([[0.0], [1.0]])) == pytest.approx([0.5, -1.0])
+    assert np.allclose(model.parameters_of(t, model.nodal_values(theta)), theta)
+    with pytest.raises(ValueError, match="boundary_values"):
+        FreeKnotP1(3, boundary_values=(0.0, np.nan))
+    with pytest.raises(ValueError, match="knots"):
+        model.parameters_of(t[::-1], model.nodal_values(theta))
+    with pytest.raises(ValueError, match="seed"):
+        model.init(-1)

@@ -27,6 +27,11 @@ HISTORY_KEYS = ("loss", "relative_l2_error_galerkin", "relative_l2_error_exact",
 SUMMARY_ERRORS = ("relative_l2_error_galerkin", "relative_h1_error_galerkin", "relative_l2_error_exact")
 PLAIN_OPTIMIZER = {"optimizer": "ngd", "solve": "tikhonov", "step": "fixed", "reg": 1e-10}
 OPTIMIZER_OPTIONS = ("optimizer", "solve", "step", "reg", "lr", "momentum", "restart")
+#: options that choose the method; a free-knot run naming none of them runs the ε-robust recipe
+METHOD_OPTIONS = ("loss", "metric", "bc", "points", "samples", "optimizer", "solve", "step", "reg", "lr", "momentum")
+#: defaults of the plain (non-recipe) path for options whose absence selects the recipe
+PLAIN_DEFAULTS = {"loss": "fe-residual", "metric": "l2", "bc": "hard", "points": "quadrature", "samples": 100,
+                  "iterations": 100}
 
 
 def _momentum(text: str) -> float | str:
@@ -104,26 +109,57 @@ def _from_options(args: argparse.Namespace) -> dict[str, Any]:
             "meter": ErrorMeter(problem, space), "optimizer": build_optimizer(name, **options)}
 
 
+def _recipe_requested(args: argparse.Namespace) -> bool:
+    """A free-knot run naming no method option runs the ε-robust recipe (:mod:`femngd.recipes`)."""
+    if args.preset or args.model != "freeknot" or args.restart:
+        return False
+    return all(getattr(args, key) is None for key in METHOD_OPTIONS)
+
+
+def _from_recipe(args: argparse.Namespace):
+    """Problem, space, model and the TrainResult of the free-knot recipe."""
+    from femngd.recipes import train_freeknot
+
+    if args.dim != 1:
+        raise ValueError("model: free-knot P1 is one-dimensional")
+    for key in ("iterations", "tol"):
+        if getattr(args, key) is not None:
+            raise ValueError(f"--{key}: the free-knot recipe sets its own budget; name a --loss/--metric/"
+                             "--optimizer for a plain run with this option")
+    problem, space = discretization_from_args(args)
+    result = train_freeknot(problem, space, n_knots=args.knots, seed=args.seed, progress=not args.quiet)
+    return problem, space, result.info["model"], result
+
+
 def run_training(args: argparse.Namespace) -> tuple[dict[str, Any], np.ndarray]:
     """Build everything from the options, train, and summarize: (JSON payload, final θ)."""
     from femngd.train import train
 
-    parts = _from_preset(args) if args.preset else _from_options(args)
-    model, space, optimizer = parts["model"], parts["space"], parts["optimizer"]
     start = time.perf_counter()
-    result = train(parts["objective"], optimizer, model.init(args.seed), iterations=args.iterations, tol=args.tol,
-                   meter=parts["meter"], seed=args.seed, progress=not args.quiet)
+    if _recipe_requested(args):
+        problem, space, model, result = _from_recipe(args)
+        parts, optimizer, loss_name = {"problem": problem}, "freeknot-recipe", "knot-dual-residual"
+    else:
+        for key, default in PLAIN_DEFAULTS.items():
+            if getattr(args, key) is None:
+                setattr(args, key, default)
+        parts = _from_preset(args) if args.preset else _from_options(args)
+        model, space, optimizer = parts["model"], parts["space"], parts["optimizer"]
+        loss_name = args.loss if not args.preset else "strong-residual"
+        result = train(parts["objective"], optimizer, model.init(args.seed), iterations=args.iterations,
+                       tol=args.tol, meter=parts["meter"], seed=args.seed, progress=not args.quiet)
     seconds = time.perf_counter() - start
     history = result.history
     last = lambda key: history[key][-1] if history.get(key) else math.nan
     payload = {
         "problem": parts["problem"].name, "eps": parts["problem"].eps, "preset": args.preset, "model": repr(model),
         "n_params": int(model.n_params), "dofs": int(space.n_dofs) if space is not None else None,
-        "loss": getattr(args, "loss", None) if not args.preset else "strong-residual",
-        "optimizer": getattr(optimizer, "name", args.optimizer), "final_loss": last("loss"),
+        "loss": loss_name,
+        "optimizer": optimizer if isinstance(optimizer, str) else getattr(optimizer, "name", args.optimizer), "final_loss": last("loss"),
         "iterations": int(result.iterations), **{key: last(key) for key in SUMMARY_ERRORS},
         "diverged": bool(result.diverged), "message": result.message, "seconds": seconds,
         "auto_momentum": getattr(result, "info", {}).get("auto_momentum"),
+        "eps_stages": result.info.get("stages"),
         "history": {key: list(history.get(key, [math.nan] * (result.iterations + 1)))
                     for key in (*HISTORY_KEYS, "rank", "condition")},
     }
@@ -171,14 +207,15 @@ def _add_model_arguments(parser: argparse.ArgumentParser, names: dict[str, tuple
 
 
 def _add_objective_arguments(parser: argparse.ArgumentParser, names: dict[str, tuple]) -> None:
-    parser.add_argument("--loss", choices=names["losses"], default="fe-residual", help="loss (default: fe-residual)")
-    parser.add_argument("--bc", choices=names["bcs"], default="hard",
+    parser.add_argument("--loss", choices=names["losses"], default=None,
+                        help="loss (default: fe-residual; free knots: the ε-robust recipe's knot dual residual)")
+    parser.add_argument("--bc", choices=names["bcs"], default=None,
                         help="hard: v = d(x) N(x) + lift; interior: FE losses on interior DOFs (also kl); "
                         "penalty: boundary penalty (strong residual) (default: hard)")
-    parser.add_argument("--points", choices=names["points"], default="quadrature",
+    parser.add_argument("--points", choices=names["points"], default=None,
                         help="strong-residual points (default: quadrature)")
-    parser.add_argument("--samples", type=positive_int, default=100, help="random points per step (default: 100)")
-    parser.add_argument("--metric", choices=names["metrics"], default="l2", help="metric of the natural gradient")
+    parser.add_argument("--samples", type=positive_int, default=None, help="random points per step (default: 100)")
+    parser.add_argument("--metric", choices=names["metrics"], default=None, help="metric of the natural gradient (default: l2)")
 
 
 def _add_optimizer_arguments(parser: argparse.ArgumentParser, names: dict[str, tuple]) -> None:
@@ -209,7 +246,8 @@ def register(subparsers: Any) -> None:
     _add_model_arguments(parser, names)
     _add_objective_arguments(parser, names)
     _add_optimizer_arguments(parser, names)
-    parser.add_argument("--iterations", type=_non_negative_int, default=100, help="maximum iterations (default: 100)")
+    parser.add_argument("--iterations", type=_non_negative_int, default=None,
+                        help="maximum iterations (default: 100; the free-knot recipe sets its own)")
     parser.add_argument("--tol", type=positive_float, default=None, help="stop when the loss is below this")
     parser.add_argument("--seed", type=int, default=0, help="seed of the initialization and sampling")
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")

@@ -79,6 +79,11 @@ class Objective(ABC):
         """
         raise NotImplementedError(f"{type(self).__name__} has no Gauss-Newton matrix")
 
+    def breakpoints(self, theta: np.ndarray) -> np.ndarray | None:
+        """1D points where v_θ may have kinks (free knots), so that error quadratures split there;
+        None (the default) when v_θ is smooth inside the cells of the FE space."""
+        return None
+
     @abstractmethod
     def evaluate(
         self, theta: np.ndarray, x: np.ndarray, order: int = 0
