@@ -22,7 +22,7 @@ import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from femngd.studies.store import atomic_write_bytes  # noqa: E402
+from femngd.io import atomic_write_bytes  # noqa: E402
 
 __all__ = [
     "save_figure", "plot_solutions", "plot_curves", "plot_convergence", "plot_error_vs_eps",

@@ -2,12 +2,13 @@
 
 ``train`` stops after ``iterations`` steps, when the stopping measure (the loss, or any error
 of the meter) falls below ``tol``, or when ``time_budget`` seconds of optimization are spent.
-A non-finite loss or parameter vector stops the run: the last good iterate is returned with
+A non-finite loss or parameter vector stops the run: the last finite iterate is returned with
 ``diverged=True`` and a message saying so. The history has one entry per iterate θ_0…θ_K
 (lists of equal length; ``seconds`` is cumulative optimization time, the meter's time excluded).
 """
 from __future__ import annotations
 
+import copy
 import math
 import sys
 import time
@@ -48,7 +49,7 @@ class _Recorder:
         self.meter_keys: tuple[str, ...] = ()
         self.time_budget, self.callback, self.progress, self.total = time_budget, callback, progress, iterations
         self.history: dict[str, list] = {"loss": [], "step": [], "rank": [], "condition": [], "seconds": []}
-        self.elapsed, self.last_print = 0.0, 0.0
+        self.elapsed, self.last_print, self.pending = 0.0, 0.0, False
 
     def add(self, objective, theta, loss: float, info: StepInfo | None) -> str | None:
         """Record θ; return a stop message or None."""
@@ -74,10 +75,19 @@ class _Recorder:
         return None
 
     def _print(self, k, row):
+        """Progress on stderr: one line rewritten in place on a terminal, whole lines elsewhere."""
         if self.progress and (time.perf_counter() - self.last_print > 1.0 or k == self.total):
             self.last_print = time.perf_counter()
-            print(f"\r  iteration {k}/{self.total}  loss {row['loss']:.3e}  {self.elapsed:.1f} s",
-                  end="" if k < self.total else "\n", file=sys.stderr, flush=True)
+            terminal = sys.stderr.isatty()
+            self.pending, start = terminal and k < self.total, "\r" if terminal else ""
+            print(f"{start}  iteration {k}/{self.total}  loss {row['loss']:.3e}  "
+                  f"{self.elapsed:.1f} s", end="" if self.pending else "\n", file=sys.stderr, flush=True)
+
+    def finish(self) -> None:
+        """End a progress line left open on the terminal, so the next message starts on its own line."""
+        if self.pending:
+            print(file=sys.stderr, flush=True)
+            self.pending = False
 
 
 def _finite(theta: np.ndarray, loss: float) -> bool:
@@ -131,7 +141,7 @@ def train(objective: Objective, optimizer, theta0: np.ndarray, iterations: int =
             p ≲ 10³: there threads cost more than they save (measured 2.5× slower per
             iteration with 2 threads on 2 cores); None keeps the BLAS default.
         divergence_factor: a loss above this factor times max(L(θ₀), 1) counts as divergence
-            (stop, return the last good iterate), like a non-finite one.
+            (stop, return the last finite iterate), like a non-finite one.
     """
     from threadpoolctl import threadpool_limits
 
@@ -144,24 +154,58 @@ def train(objective: Objective, optimizer, theta0: np.ndarray, iterations: int =
                       stop_on, meter_every, divergence_factor)
 
 
+def _check_theta0(theta0, n_params: int) -> np.ndarray:
+    """θ₀ as a float vector of n_params finite real numbers, else a ValueError saying what is wrong."""
+    theta = np.asarray(theta0)
+    if np.iscomplexobj(theta):
+        raise ValueError("theta0: must be real, got complex values")
+    try:
+        theta = np.array(theta, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"theta0: expected {n_params} real numbers, got {type(theta0).__name__}") from None
+    if theta.shape != (n_params,):
+        raise ValueError(f"theta0: expected {n_params} parameters, got shape {theta.shape}")
+    bad = np.flatnonzero(~np.isfinite(theta))
+    if bad.size:
+        raise ValueError(f"theta0: {bad.size} of {n_params} entries are NaN or infinite (first at index {bad[0]})")
+    return theta
+
+
+def _check_optimizer(optimizer) -> None:
+    """An optimizer object (``build_optimizer`` or an :class:`~femngd.optim.Optimizer`), not a name or None."""
+    if isinstance(optimizer, LBFGS):
+        return
+    if not (callable(getattr(optimizer, "step", None)) and callable(getattr(optimizer, "init", None))):
+        hint = f"; build it with femngd.optim.build_optimizer({optimizer!r})" if isinstance(optimizer, str) else ""
+        raise ValueError(f"optimizer: expected an optimizer object, got {optimizer!r}{hint}")
+
+
 def _train(objective, optimizer, theta0, iterations, tol, time_budget, meter, seed, callback, progress, stop_on,
            meter_every, divergence_factor) -> TrainResult:
     if not isinstance(iterations, (int, np.integer)) or iterations < 0:
         raise ValueError(f"iterations: must be a non-negative integer, got {iterations!r}")
     if tol is not None and not tol >= 0:
         raise ValueError(f"tol: must be >= 0, got {tol}")
-    theta = np.array(theta0, dtype=float)
-    if theta.shape != (objective.n_params,) or not np.all(np.isfinite(theta)):
-        raise ValueError(f"theta0: expected {objective.n_params} finite parameters, got shape {theta.shape}")
+    theta = _check_theta0(theta0, objective.n_params)
+    _check_optimizer(optimizer)
+    if time_budget is not None and not (isinstance(time_budget, (int, float)) and time_budget >= 0):
+        raise ValueError(f"time_budget: must be a number of seconds >= 0 or None, got {time_budget!r}")
+    if not isinstance(meter_every, (int, np.integer)) or meter_every < 1:
+        raise ValueError(f"meter_every: must be a positive integer, got {meter_every!r}")
+    if not isinstance(stop_on, str) or (meter is None and stop_on != "loss"):
+        raise ValueError(f"stop_on: must be 'loss' or a key of the meter's errors, got {stop_on!r}")
     rng = np.random.default_rng(seed)
     rec = _Recorder(meter, tol, stop_on, time_budget, callback, progress, iterations, meter_every)
     info: dict[str, Any] = {"optimizer": repr(optimizer)}
     if getattr(optimizer, "auto_momentum", False) or getattr(optimizer, "auto_step", False):
+        optimizer = copy.deepcopy(optimizer)       # resolve 'auto' on a copy: the caller's optimizer is unchanged
         info["auto_momentum"] = _auto_parameters(objective, optimizer, theta)
     loss = objective.loss(theta)
     if not _finite(theta, loss):
         raise ValueError("theta0: the initial loss is not finite")
     message = rec.add(objective, theta, loss, None)
+    if stop_on not in rec.history:
+        raise ValueError(f"stop_on: {stop_on!r} is not recorded (history keys: {', '.join(rec.history)})")
     ceiling = divergence_factor * max(loss, 1.0)
     if isinstance(optimizer, LBFGS):
         return _train_lbfgs(objective, optimizer, theta, iterations, rec, message, info)
@@ -185,12 +229,13 @@ def _train(objective, optimizer, theta0, iterations, tol, time_budget, meter, se
             diverged = True
             what = "non-finite loss or parameters" if not _finite(new, new_loss) else f"loss {new_loss:.3g} blew up"
             message = message or f"diverged: {what} at iteration {len(rec.history['loss'])}"
-            message += "; returning the last good iterate"
+            message += "; returning the last finite iterate"
             break
         optimizer.after_step(state, loss, new_loss)
         theta, loss = new, new_loss
         message = rec.add(objective, theta, loss, step)
     k = len(rec.history["loss"]) - 1
+    rec.finish()
     return TrainResult(theta, rec.history, diverged, message or f"stopped after {k} iterations", k, info)
 
 
@@ -222,5 +267,6 @@ def _train_lbfgs(objective, optimizer: LBFGS, theta, iterations, rec, message, i
     minimize(fun, theta, jac=True, method="L-BFGS-B", callback=callback,
              options={"maxiter": iterations, "maxcor": optimizer.memory, "gtol": 0.0, "ftol": 0.0})
     k = len(rec.history["loss"]) - 1
+    rec.finish()
     return TrainResult(state["theta"], rec.history, False, state["message"] or f"stopped after {k} iterations", k,
                        info)

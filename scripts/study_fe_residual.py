@@ -26,7 +26,7 @@ from femngd.fem import FESpace, assemble_system, galerkin, l2_error, layer_1d, m
 from femngd.models import FECoefficients
 from femngd.natural import ErrorMeter, FEObjective
 from femngd.optim import build_optimizer
-from femngd.studies.store import atomic_write_text, jsonable
+from femngd.io import atomic_write_text, jsonable
 from femngd.train import train
 
 METHODS = {"NGD": ("ngd", {"lr": "auto"}), "LM": ("nhb-lm", {"momentum": "auto"}),

@@ -37,7 +37,7 @@ from femngd.fem import FESpace, assemble_system, layer_1d, uniform_mesh_1d
 from femngd.models import PeriodicBump
 from femngd.natural import FEObjective
 from femngd.optim import build_optimizer
-from femngd.studies.store import atomic_write_text, jsonable
+from femngd.io import atomic_write_text, jsonable
 from femngd.train import train
 
 METHODS = ("ngd", "nhb-lm", "nhb-fd", "nlg", "nnesterov")

@@ -1,5 +1,8 @@
 """``femngd train``: the JSON contract, --out files, presets, one-line errors with exit code 2."""
 import json
+import os
+import stat
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -28,7 +31,7 @@ def test_json_contract_and_one_step_galerkin(capsys):
 
 
 def test_momentum_auto_restart_and_out_dir(capsys, tmp_path):
-    out = run_json(capsys, "--eps", "0.5", "--n", "8", "--optimizer", "nhb-lm", "--momentum", "auto", "--restart",
+    out = run_json(capsys, "--eps", "0.5", "--n", "8", "--optimizer", "nnesterov", "--momentum", "auto", "--restart",
                    "--iterations", "50", "--out", str(tmp_path / "run"))
     saved = json.loads((tmp_path / "run" / "results.json").read_text())
     assert saved["final_loss"] == out["final_loss"] and out["auto_momentum"]["beta"] > 0.5
@@ -51,9 +54,16 @@ def test_same_seed_same_numbers(capsys):
     assert a["history"]["loss"] == b["history"]["loss"]
 
 
-def test_diverging_run_is_reported(capsys):
-    out = run_json(capsys, "--eps", "0.01", "--n", "32", "--lr", "1", "--iterations", "200")
-    assert out["diverged"] and "last good iterate" in out["message"] and np.isfinite(out["final_loss"])
+def test_diverging_run_is_reported(capsys, tmp_path):
+    argv = ["train", "--eps", "0.01", "--n", "32", "--lr", "1", "--iterations", "200", "--json", "--quiet",
+            "--out", str(tmp_path / "run")]
+    assert main(argv) == 3                                  # a diverged run: exit code 3, one stderr line
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    err = captured.err.strip()
+    assert err.startswith("femngd: diverged:") and "\n" not in err
+    assert json.loads((tmp_path / "run" / "results.json").read_text())["diverged"]     # the files are written
+    assert out["diverged"] and "last finite iterate" in out["message"] and np.isfinite(out["final_loss"])
 
 
 @pytest.mark.parametrize("argv,needle", [
@@ -89,3 +99,56 @@ def test_kl_density_on_interior_model(capsys):
     out = run_json(capsys, "--loss", "kl", "--bc", "interior", "--model", "poly", "--poly-degree", "6",
                    "--metric", "gauss-newton", "--step", "armijo", "--iterations", "20")
     assert out["history"]["loss"][-1] < 0.1 * out["history"]["loss"][0] and not out["diverged"]
+
+
+def test_out_is_checked_before_any_work(capsys, tmp_path, monkeypatch):
+    import femngd.cli.train as cli_train
+
+    monkeypatch.setattr(cli_train, "run_training", lambda args: pytest.fail("trained before checking --out"))
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):          # root ignores permissions: use a path under a file instead
+            target = tmp_path / "file"
+            target.write_text("x")
+            locked = target / "sub"
+        assert main(["train", "--quiet", "--out", str(locked / "run")]) == 2
+        assert "--out" in capsys.readouterr().err
+    finally:
+        (tmp_path / "locked").chmod(0o700)
+
+
+def test_results_are_written_with_umask_permissions(capsys, tmp_path):
+    old = os.umask(0o022)
+    try:
+        run_json(capsys, "--n", "4", "--iterations", "1", "--out", str(tmp_path / "run"))
+    finally:
+        os.umask(old)
+    for name in ("results.json", "params.npz"):
+        assert stat.S_IMODE((tmp_path / "run" / name).stat().st_mode) == 0o644
+
+
+def test_progress_lines_end_with_a_newline_off_a_terminal(capsys):
+    assert main(["train", "--eps", "0.01", "--n", "32", "--lr", "1", "--iterations", "200"]) == 3
+    err = capsys.readouterr().err
+    lines = err.splitlines()
+    assert lines[-1].startswith("femngd: diverged:") and all(line.startswith(("  iteration", "femngd:"))
+                                                             for line in lines if line)
+
+
+def test_heavy_ball_auto_with_restart_is_refused(capsys):
+    """A restart leaves a plain step at Polyak's α ≈ 4/λ_max: unstable, so the combination is an error."""
+    assert main(["train", "--eps", "0.5", "--n", "8", "--optimizer", "nhb-lm", "--momentum", "auto", "--restart",
+                 "--quiet"]) == 2
+    assert "restart:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["demo"], ["study", str(Path(__file__).parents[1] / "scripts" / "configs" /
+                                                            "h_convergence.toml")]])
+def test_demo_and_study_refuse_an_out_file(capsys, tmp_path, command):
+    target = tmp_path / "file"
+    target.write_text("x")
+    assert main([*command, "--quiet", "--out", str(target)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("femngd: error: --out:") and "\n" not in err and target.read_text() == "x"

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import scipy.linalg as sla
 
-from femngd.fem import FESpace, assemble_system, galerkin, layer_1d, uniform_mesh_1d
+from femngd.fem import FESpace, assemble_system, layer_1d, uniform_mesh_1d
 from femngd.models import FECoefficients, HardDirichlet, Legendre, ShallowNetwork
 from femngd.natural import FEObjective, StrongResidual
 from femngd.optim import build_optimizer, theory

@@ -191,7 +191,7 @@ def test_divergence_returns_last_good_iterate():
     with np.errstate(all="ignore"):
         r = train(obj, build_optimizer("ngd", lr=1.0), np.zeros(31), iterations=200,
                   callback=lambda k, th, row: seen.append(th.copy()))
-    assert r.diverged and "diverged" in r.message and "last good" in r.message
+    assert r.diverged and "diverged" in r.message and "last finite" in r.message
     assert np.all(np.isfinite(r.theta)) and np.array_equal(r.theta, seen[-1])
 
 

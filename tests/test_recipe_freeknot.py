@@ -2,7 +2,6 @@
 accuracy at small ε from the PDE alone, and the CLI's default for --model freeknot."""
 import json
 
-import numpy as np
 import pytest
 
 from femngd.cli import main
@@ -54,3 +53,18 @@ def test_cli_recipe_refuses_options_it_would_ignore(capsys):
     # naming a method option gives the plain path, which accepts --iterations
     assert main(["train", "--model", "freeknot", "--loss", "l2", "--iterations", "2", "--quiet", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["optimizer"] == "ngd"
+
+
+def test_eps_robust_study_runs_and_writes_its_outputs(tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "scripts" / "study_eps_robust.py"
+    spec = importlib.util.spec_from_file_location("study_eps_robust", path)
+    study = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(study)
+    assert study.main(["--quick", "--eps", "0.1", "--out", str(tmp_path)]) == 0
+    rows = json.loads((tmp_path / "eps_robust.json").read_text())
+    methods = {row["method"] for row in rows}
+    assert len(rows) == 6 and any("free knots" in m for m in methods) and any("PINN" in m for m in methods)
+    assert (tmp_path / "eps_robust.png").stat().st_size > 10_000 and (tmp_path / "table.md").exists()

@@ -65,7 +65,7 @@ def test_divergence_is_flagged_and_the_last_good_iterate_returned():
     with np.errstate(over="ignore", invalid="ignore"):
         result = train(obj, build_optimizer("gd", lr=1e3), np.ones(5), iterations=10**4,
                        callback=lambda k, th, row: good.append(th.copy()))
-    assert result.diverged and "diverged" in result.message and "last good iterate" in result.message
+    assert result.diverged and "diverged" in result.message and "last finite iterate" in result.message
     assert np.all(np.isfinite(result.theta)) and np.array_equal(result.theta, good[-1])
     assert np.isfinite(result.history["loss"][-1]) and result.iterations == len(good) - 1
 

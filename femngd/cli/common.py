@@ -4,14 +4,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
 __all__ = ["add_discretization_arguments", "discretization_from_args", "positive_float", "positive_int",
-           "print_json", "write_json_atomic", "format_rows"]
+           "print_json", "format_rows"]
 
 
 def positive_float(text: str) -> float:
@@ -60,38 +57,12 @@ def discretization_from_args(args: argparse.Namespace):
     return problem, FESpace(mesh, degree=args.degree)
 
 
-def _clean(value: Any) -> Any:
-    """JSON-safe: NaN/inf become null, numpy scalars and arrays become Python values."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if hasattr(value, "tolist"):
-        return _clean(value.tolist())
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def print_json(payload: dict[str, Any]) -> None:
     """One JSON object on stdout (NaN → null)."""
-    json.dump(_clean(payload), sys.stdout)
+    from femngd.io import jsonable
+
+    json.dump(jsonable(payload), sys.stdout)
     sys.stdout.write("\n")
-
-
-def write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
-    """Write JSON to ``path`` atomically (temporary file in the same folder, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(_clean(payload), handle, indent=1)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def format_rows(rows: list[tuple[str, Any]]) -> str:

@@ -57,7 +57,9 @@ def run_and_report(config: dict[str, Any], args: argparse.Namespace) -> int:
     """Run ``config`` with the command-line executor and output options; print the summary."""
     from femngd.studies import run_study
 
-    out_dir = Path(args.out or Path("femngd-results") / config["name"])
+    from femngd.io import check_writable_dir
+
+    out_dir = check_writable_dir(args.out or Path("femngd-results") / config["name"])
     payload = run_study(config, out_dir, executor=executor_from_args(args), progress=not args.quiet)
     return report(payload, out_dir, args.json)
 

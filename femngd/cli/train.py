@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
-import tempfile
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -19,9 +18,12 @@ from typing import Any
 import numpy as np
 
 from .common import (add_discretization_arguments, discretization_from_args, format_rows, positive_float,
-                     positive_int, print_json, write_json_atomic)
+                     positive_int, print_json)
 
-__all__ = ["register", "run_training", "HISTORY_KEYS"]
+__all__ = ["register", "run_training", "HISTORY_KEYS", "EXIT_DIVERGED"]
+
+#: exit code of a run that diverged (its last finite iterate is still reported and saved)
+EXIT_DIVERGED = 3
 
 HISTORY_KEYS = ("loss", "relative_l2_error_galerkin", "relative_l2_error_exact", "step", "seconds")
 SUMMARY_ERRORS = ("relative_l2_error_galerkin", "relative_h1_error_galerkin", "relative_l2_error_exact")
@@ -168,28 +170,26 @@ def run_training(args: argparse.Namespace) -> tuple[dict[str, Any], np.ndarray]:
 
 def _save(out: Path, payload: dict[str, Any], theta: np.ndarray) -> None:
     """results.json and params.npz in ``out``, each written atomically."""
-    out.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out, prefix=".params.", suffix=".npz")
-    os.close(fd)
-    try:
-        np.savez(tmp, theta=theta)
-        os.replace(tmp, out / "params.npz")
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    write_json_atomic(out / "results.json", payload)
+    from femngd.io import atomic_write, atomic_write_json
+
+    atomic_write(out / "params.npz", lambda handle: np.savez(handle, theta=theta))
+    atomic_write_json(out / "results.json", payload)
 
 
 def _run(args: argparse.Namespace) -> int:
-    if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
-        raise ValueError(f"--out: {args.out} exists and is not a directory")
+    from femngd.io import check_writable_dir
+
+    out = check_writable_dir(args.out) if args.out else None     # before any work: never lose a result
     payload, theta = run_training(args)
-    if args.out:
-        _save(Path(args.out), payload, theta)
+    if out is not None:
+        _save(out, payload, theta)
     if args.json:
         print_json(payload)
     else:
         print(format_rows([(k, v) for k, v in payload.items() if k not in ("history", "auto_momentum")]))
+    if payload["diverged"]:
+        print(f"femngd: diverged: {payload['message']}", file=sys.stderr)
+        return EXIT_DIVERGED
     return 0
 
 

@@ -150,41 +150,72 @@ def _positive_lr(lr: Any) -> float:
     return value
 
 
+#: the options each kind of optimizer consumes (others given to :func:`build_optimizer` are errors)
+_CONSUMED = {"natural": {"lr", "momentum", "restart", "solve", "reg", "step"},
+             "adam": {"lr"}, "lbfgs": set()}
+
+
+def _check_consumed(name: str, given: dict[str, Any]) -> None:
+    """ValueError naming the first option that ``name`` would ignore."""
+    kind = name if name in ("adam", "lbfgs") else "natural"
+    consumed = _CONSUMED[kind] | ({"damping"} if name == "spring" else set())
+    if name in ("ngd", "gd"):
+        consumed = consumed - {"momentum", "restart"}
+    for key in given:
+        if key not in consumed:
+            raise ValueError(f"{key}: not an option of optimizer {name!r} (it takes: {', '.join(sorted(consumed)) or 'none'})")
+
+
 def build_optimizer(name: str, lr: float | str | None = None,
                     momentum: float | str | Callable[[int], float] | None = None,
-                    restart: bool = False, solve: str = "tikhonov", reg: float = 1e-10, step: str = "fixed",
-                    damping: float = 1e-3, **unknown: Any):
+                    restart: bool = False, solve: str | None = None, reg: float | None = None,
+                    step: str | None = None, damping: float | None = None, **unknown: Any):
     """The optimizer called ``name`` (see :data:`OPTIMIZERS`).
 
     ``lr`` is the (initial) step, or "auto" for the optimal fixed step 2/(λ₁+λ_n) of the
     linearized problem; ``momentum`` β as a float, or "auto" (α and β of Polyak/Nesterov from
-    the spectrum, DESIGN §5), or a schedule ``k ↦ β_k``. Both "auto" values are set by :func:`femngd.train.train` from the
-    extreme eigenvalues of G⁺G_H at θ₀. ``solve``/``reg``: the regularized Gram solve;
-    ``step``: the step rule; ``damping``: SPRING's λ.
+    the spectrum, DESIGN §5), or a schedule ``k ↦ β_k``. Both "auto" values are resolved by
+    :func:`femngd.train.train` from the extreme eigenvalues of G⁺G_H at θ₀, on a copy of the
+    optimizer. ``solve``/``reg``: the regularized Gram solve (default Tikhonov, 1e-10);
+    ``step``: the step rule (default fixed); ``damping``: SPRING's λ (default 1e-3).
+    An option the named optimizer would not use raises ValueError naming it.
     """
     if unknown:
         raise ValueError(f"{next(iter(unknown))}: unknown optimizer option")
     if name not in OPTIMIZERS:
         raise ValueError(f"optimizer: must be one of {', '.join(OPTIMIZERS)}, got {name!r}")
-    auto_step = isinstance(lr, str)
+    given = {key: value for key, value in (("lr", lr), ("momentum", momentum), ("solve", solve), ("reg", reg),
+                                           ("step", step), ("damping", damping)) if value is not None}
+    if restart:
+        given["restart"] = True
+    _check_consumed(name, given)
+    auto_step, auto = isinstance(lr, str), isinstance(momentum, str)
     if auto_step and lr != "auto":
         raise ValueError(f"lr: must be a number > 0 or 'auto', got {lr!r}")
+    if auto and momentum != "auto":
+        raise ValueError(f"momentum: must be a number in [0, 1), a schedule k -> β_k or 'auto', got {momentum!r}")
     if name == "adam":
-        return Adam(lr=1e-3 if lr is None or auto_step else _positive_lr(lr))
+        if auto_step:
+            raise ValueError("lr: 'auto' is the optimal step of a natural/gradient descent, not of adam")
+        return Adam(lr=1e-3 if lr is None else _positive_lr(lr))
     if name == "lbfgs":
         return LBFGS()
-    solver = GramSolver(solve, reg)
-    rule = make_step(step, 1.0 if lr is None or auto_step else _positive_lr(lr))
+    if (auto_step or auto) and step not in (None, "fixed"):
+        raise ValueError(f"step: 'auto' sets a fixed step from the spectrum; {step!r} would be ignored")
+    if auto_step and auto:
+        raise ValueError("lr: 'auto' with momentum 'auto' is redundant: momentum 'auto' sets the step too")
+    solver = GramSolver(solve or "tikhonov", 1e-10 if reg is None else reg)
+    rule = make_step(step or "fixed", 1.0 if lr is None or auto_step else _positive_lr(lr))
     if name in ("ngd", "gd"):
         opt = Optimizer("natural" if name == "ngd" else "gradient", step=rule, solver=solver, name=name)
         opt.auto_step = auto_step
         return opt
     direction, kind = _MOMENTA[name]
-    auto = isinstance(momentum, str)
-    if auto and momentum != "auto":
-        raise ValueError(f"momentum: must be a number in [0, 1), a schedule k -> β_k or 'auto', got {momentum!r}")
+    if auto and restart and not kind.lookahead:
+        raise ValueError("restart: after a restart heavy ball takes a plain step at Polyak's α ≈ 4/λ_max, which "
+                         "diverges (plain descent needs α < 2/λ_max); use nnesterov/nesterov with 'auto' or a line search")
     beta = 0.0 if auto else (0.9 if momentum is None else momentum if callable(momentum) else float(momentum))
-    transform = kind(beta, damping) if kind is mom.Spring else kind(beta)
+    transform = kind(beta, 1e-3 if damping is None else damping) if kind is mom.Spring else kind(beta)
     opt = Optimizer(direction, transform, rule, solver, restart, name=name)
     opt.auto_momentum = auto
     return opt

@@ -20,7 +20,6 @@ relative Tikhonov shift (the knot logits make G rank-deficient where cells are e
 """
 from __future__ import annotations
 
-import dataclasses
 import math
 import sys
 import time

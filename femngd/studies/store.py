@@ -17,29 +17,13 @@ import csv
 import hashlib
 import io
 import json
-import math
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
+from ..io import atomic_write_bytes, atomic_write_text, jsonable
+
 __all__ = ["RunStore", "atomic_write_bytes", "atomic_write_text", "jsonable", "run_id"]
-
-
-def jsonable(value: Any) -> Any:
-    """A JSON-safe deep copy: numpy scalars/arrays → Python numbers/lists, non-finite → None."""
-    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
-        value = value.tolist()
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, bool) or value is None or isinstance(value, (str, int)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    raise TypeError(f"result: value of type {type(value).__name__} is not JSON-able")
 
 
 def canonical_json(value: Any) -> str:
@@ -55,27 +39,6 @@ def run_id(spec: dict[str, Any]) -> str:
         parts.append(f"s{spec['seed']}")
     digest = hashlib.sha1(canonical_json(spec).encode()).hexdigest()[:10]
     return "-".join(parts + [digest])
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (temporary file in the same dir + os.replace)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """UTF-8 text version of :func:`atomic_write_bytes`."""
-    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 class RunStore:
