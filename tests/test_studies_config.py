@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import copy
+import tomllib
+from pathlib import Path
 import json
 
 import pytest
@@ -159,3 +161,39 @@ def test_stop_on_and_meter_every_reach_the_run():
     result = record.get("result", record)
     assert result["message"].startswith("converged: relative_l2_error_galerkin")
     assert result["relative_l2_error_galerkin"] <= 1e-3
+
+
+SHIPPED = sorted((Path(__file__).parents[1] / "scripts" / "configs").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_every_shipped_config_validates_and_runs_on_a_tiny_budget(path, tmp_path, capsys):
+    """`femngd study CONFIG --validate` exits 0; the config runs to completion, no run diverging."""
+    from femngd.cli import main
+    from femngd.studies import run_study
+
+    assert main(["study", str(path), "--validate"]) == 0
+    assert "valid" in capsys.readouterr().out
+    raw = tomllib.loads(path.read_text())
+    raw["eps"], raw["seeds"] = raw["eps"][:1], raw.get("seeds", [0])[:1]
+    n = raw["mesh"]["n"]
+    raw["mesh"]["n"] = [8, 16] if isinstance(n, list) else 8
+    for t in raw.get("trained", []):
+        t["iterations"] = 3
+    payload = run_study(raw, tmp_path / "out", progress=False, figures=False)
+    assert all(not r["result"].get("diverged", False) for r in payload["records"])
+
+
+@pytest.mark.parametrize("change, needle", [
+    ({"optimizer": "natural-momentum"}, "trained[0] (NGD): optimizer:"),
+    ({"optimizer_options": {"beta": 0.9}}, "trained[0] (NGD): beta:"),
+    ({"model": "cnn"}, "trained[0] (NGD): model:"), ({"loss": "bogus"}, "trained[0] (NGD): loss:")])
+def test_validate_names_the_bad_key(change, needle, tmp_path, capsys):
+    from femngd.cli import main
+
+    config = dict(BASE, trained=[{"label": "NGD", "model": "fe", "optimizer": "ngd", **change}])
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(config))
+    assert main(["study", str(path), "--validate"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert needle in err and "\n" not in err

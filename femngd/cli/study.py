@@ -65,9 +65,13 @@ def run_and_report(config: dict[str, Any], args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from femngd.studies import load_config
+    from femngd.studies import expand, load_config
 
-    return run_and_report(load_config(Path(args.config)), args)
+    config = load_config(Path(args.config))
+    if args.validate:
+        print(f"{args.config}: valid {config['study']} study '{config['name']}' ({len(expand(config))} runs)")
+        return 0
+    return run_and_report(config, args)
 
 
 def register(subparsers: Any) -> None:
@@ -80,4 +84,6 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("config", help="study config (.toml or .json); see scripts/configs/")
     add_output_arguments(parser, default_out=None)
+    parser.add_argument("--validate", action="store_true",
+                        help="check every name and option of the config (builds each method on a tiny mesh), run nothing")
     parser.set_defaults(func=_run)

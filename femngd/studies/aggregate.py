@@ -57,11 +57,14 @@ def median_spread(values: Iterable[Any]) -> tuple[float | None, float | None, fl
 
 def summarize_rows(rows: list[dict[str, Any]], values: Sequence[str],
                    keys: Sequence[str] = GROUP_KEYS) -> list[dict[str, Any]]:
-    """One row per group: the group keys, ``runs`` (count) and median/min/max of ``values``."""
+    """One row per group: the group keys, ``runs`` (count), ``diverged`` (count, trained runs) and
+    median/min/max of ``values``."""
     table = []
     for group in group_rows(rows, keys):
         out = {k: group[0].get(k) for k in keys}
         out["runs"] = len(group)
+        if any("diverged" in r for r in group):     # trained runs: how many of the seeds diverged
+            out["diverged"] = sum(bool(r.get("diverged")) for r in group)
         for name in values:
             if any(name in r for r in group):
                 med, lo, hi = median_spread(r.get(name) for r in group)

@@ -129,7 +129,24 @@ def validate_config(raw: dict[str, Any]) -> dict[str, Any]:
     cfg["trained"] = [_trained(t, f"trained[{i}]") for i, t in enumerate(_seq(cfg["trained"], "trained"))]
     cfg["comparison"] = _comparison(cfg["comparison"])
     _check_consistency(cfg)
+    _check_buildable(cfg)
     return cfg
+
+
+def _check_buildable(cfg: dict[str, Any]) -> None:
+    """Build every trained method (names and options: model, loss, metric, optimizer) on a tiny mesh,
+    so that a bad name fails here, in one line naming the method, not later in a worker."""
+    from .runs import build_trained
+
+    for i, t in enumerate(cfg["trained"]):
+        if t["kind"] != "trained":       # a user-registered run kind checks its own spec
+            continue
+        spec = {**t, "problem": cfg["problem"], "eps": cfg["eps"][0], "seed": cfg["seeds"][0],
+                "mesh": {**cfg["mesh"], "n": 4}}
+        try:
+            build_trained(spec)
+        except ValueError as exc:
+            raise ValueError(f"trained[{i}] ({t['label']}): {exc}") from None
 
 
 def _check_consistency(cfg: dict[str, Any]) -> None:

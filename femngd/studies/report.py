@@ -8,11 +8,11 @@ __all__ = ["COLUMNS", "format_table"]
 
 #: columns printed per study type (those absent from every row are left out)
 COLUMNS = {
-    "sweep": ("label", "eps", "n", "runs", "relative_l2_error_exact", "relative_l2_error_galerkin",
+    "sweep": ("label", "eps", "n", "runs", "diverged", "relative_l2_error_exact", "relative_l2_error_galerkin",
               "iterations", "seconds"),
     "convergence": ("label", "eps", "n", "h", "l2_error_exact", "order_l2_error_exact",
                     "h1_error_exact", "order_h1_error_exact"),
-    "comparison": ("label", "eps", "runs", "reached", "iterations_to_tol", "iterations_to_tol_min",
+    "comparison": ("label", "eps", "runs", "diverged", "reached", "iterations_to_tol", "iterations_to_tol_min",
                    "iterations_to_tol_max", "seconds_to_tol"),
 }
 _HEADERS = {"relative_l2_error_exact": "relL2(exact)", "relative_l2_error_galerkin": "relL2(Galerkin)",

@@ -27,7 +27,12 @@ from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["register_kind", "resolve_kind", "run_spec", "plot_points", "RUN_KINDS"]
+from .. import fem
+from ..natural import ErrorMeter, build_model, build_objective
+from ..optim import build_optimizer
+from ..train import train
+
+__all__ = ["register_kind", "resolve_kind", "run_spec", "plot_points", "build_trained", "RUN_KINDS"]
 
 RunKind = Callable[[dict[str, Any]], dict[str, Any]]
 RUN_KINDS: dict[str, RunKind] = {}
@@ -79,15 +84,7 @@ def plot_points(dim: int, eps: float, n: int = 400) -> np.ndarray:
 
 # --- reference runs (femngd.fem) ---------------------------------------------------------------
 
-def _fem():
-    try:
-        return importlib.import_module("femngd.fem")
-    except ImportError as exc:  # pragma: no cover - depends on the build state
-        raise ImportError(f"reference runs need femngd.fem, which failed to import: {exc}") from exc
-
-
 def _problem(spec: dict[str, Any]):
-    fem = _fem()
     factory = getattr(fem, spec["problem"], None)
     if factory is None:
         raise ValueError(f"problem: femngd.fem has no problem {spec['problem']!r}")
@@ -98,7 +95,6 @@ def _problem(spec: dict[str, Any]):
 
 def _space(problem, mesh_spec: dict[str, Any], eps: float):
     """FESpace on the spec's mesh: uniform (1D/2D) or Shishkin (1D)."""
-    fem = _fem()
     n, degree = mesh_spec["n"], mesh_spec["degree"]
     if mesh_spec["kind"] == "shishkin":
         mesh = fem.shishkin_mesh_1d(n, eps, degree=degree)
@@ -116,7 +112,6 @@ def _sample_fe(space, u: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 def _fe_errors(problem, space, u: np.ndarray) -> dict[str, float]:
     """Errors of an FE function u (full nodal vector) against the exact solution (nan if none)."""
-    fem = _fem()
     if problem.exact is None:
         return dict.fromkeys(("l2_error_exact", "relative_l2_error_exact", "max_nodal_error"), np.nan)
     out = {
@@ -144,7 +139,6 @@ def _solution_samples(problem, values: np.ndarray, x: np.ndarray) -> dict[str, A
 
 def _reference(spec: dict[str, Any], solver: str, mesh_kind: str | None = None) -> dict[str, Any]:
     """Galerkin or SUPG on the spec's mesh (or on a Shishkin mesh), with errors and samples."""
-    fem = _fem()
     problem = _problem(spec)
     mesh_spec = dict(spec["mesh"], kind=mesh_kind or spec["mesh"]["kind"])
     space = _space(problem, mesh_spec, spec["eps"])
@@ -173,24 +167,6 @@ register_kind("shishkin", lambda spec: _reference(spec, "galerkin", mesh_kind="s
 
 # --- trained runs (femngd.natural.factory + femngd.optim + femngd.train) ----------------------
 
-def _training_api() -> dict[str, Any]:
-    """The functions a trained run needs; a clear ImportError naming what is missing."""
-    names = {
-        "build_model": ("femngd.natural.factory", "build_model"),
-        "build_objective": ("femngd.natural.factory", "build_objective"),
-        "ErrorMeter": ("femngd.natural.errors", "ErrorMeter"),
-        "build_optimizer": ("femngd.optim", "build_optimizer"),
-        "train": ("femngd.train", "train"),
-    }
-    api = {}
-    for key, (module, attr) in names.items():
-        try:
-            api[key] = getattr(importlib.import_module(module), attr)
-        except (ImportError, AttributeError) as exc:
-            raise ImportError(f"trained runs need {module}.{attr}, which is not available: {exc}") from exc
-    return api
-
-
 def _history_columns(history: Any) -> dict[str, list]:
     """History as columns {name: [per-iteration values]} from a dict of lists or a list of dicts."""
     if isinstance(history, dict):
@@ -200,20 +176,22 @@ def _history_columns(history: Any) -> dict[str, list]:
     return {k: [float(row.get(k, np.nan)) for row in rows] for k in keys}
 
 
-def _trained(spec: dict[str, Any]) -> dict[str, Any]:
-    """Build model, objective and optimizer from the spec, train, measure errors."""
-    api = _training_api()
+def build_trained(spec: dict[str, Any]):
+    """(problem, space, model, objective, optimizer) of a trained run's spec (ValueError on a bad name/option)."""
     problem = _problem(spec)
     space = _space(problem, spec["mesh"], spec["eps"])
-    model = api["build_model"](spec["model"], problem=problem, space=space, **spec["model_options"])
-    objective = api["build_objective"](
-        problem, space, model, loss=spec["loss"], metric=spec["metric"], seed=spec["seed"],
-        **spec["objective_options"],
-    )
-    optimizer = api["build_optimizer"](spec["optimizer"], **spec["optimizer_options"])
-    meter = api["ErrorMeter"](problem, space)
+    model = build_model(spec["model"], problem=problem, space=space, **spec["model_options"])
+    objective = build_objective(problem, space, model, loss=spec["loss"], metric=spec["metric"], seed=spec["seed"],
+                                **spec["objective_options"])
+    return problem, space, model, objective, build_optimizer(spec["optimizer"], **spec["optimizer_options"])
+
+
+def _trained(spec: dict[str, Any]) -> dict[str, Any]:
+    """Build model, objective and optimizer from the spec, train, measure errors."""
+    problem, space, model, objective, optimizer = build_trained(spec)
+    meter = ErrorMeter(problem, space)
     theta0 = model.init(spec["seed"])
-    out = api["train"](
+    out = train(
         objective, optimizer, theta0, iterations=spec["iterations"], tol=spec["tol"],
         time_budget=spec["time_budget"], meter=meter, seed=spec["seed"], stop_on=spec.get("stop_on", "loss"),
         meter_every=spec.get("meter_every", 1),
