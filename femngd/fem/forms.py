@@ -57,12 +57,18 @@ def load(v, w):
     return w.f * v
 
 
-def supg_tau(bnorm: np.ndarray, h: np.ndarray, eps: float) -> np.ndarray:
-    """τ = h/(2|b|)·(coth Pe − 1/Pe), Pe = |b|h/(2ε); τ = 0 where b = 0.
+def supg_tau(bnorm: np.ndarray, h: np.ndarray, eps: float, resolved: float | None = 1.0) -> np.ndarray:
+    """τ = h/(2|b|)·(coth Pe − 1/Pe), Pe = |b|h/(2ε); τ = 0 where b = 0, and where Pe ≤ ``resolved``.
 
-    coth Pe − 1/Pe is evaluated by its series Pe/3 − Pe³/45 for Pe < 1e-3 (no cancellation).
+    Cells with mesh Péclet number Pe ≤ 1 resolve the advection (Galerkin is stable there): τ = 0,
+    the standard choice on layer-adapted meshes, whose fine layer cells would otherwise be
+    over-diffused (Roos–Stynes–Tobiska). ``resolved=None`` keeps the coth formula everywhere (1D,
+    constant data: nodally exact on any mesh). coth Pe − 1/Pe is evaluated by its series
+    Pe/3 − Pe³/45 for Pe < 1e-3 (no cancellation).
     """
     pe = bnorm * h / (2.0 * eps)
+    if resolved is not None:
+        bnorm = np.where(pe > resolved, bnorm, 0.0)
     small = pe < 1e-3
     safe = np.where(small, 1.0, pe)
     xi = np.where(small, pe / 3.0 - pe**3 / 45.0, 1.0 / np.tanh(safe) - 1.0 / safe)

@@ -20,7 +20,7 @@ from . import forms
 from .problems import AdvectionDiffusion
 from .spaces import FESpace
 
-__all__ = ["LinearSystem", "assemble_system", "galerkin", "supg", "solve_system"]
+__all__ = ["LinearSystem", "assemble_system", "galerkin", "supg", "solve_system", "streamline_length"]
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def assemble_system(problem: AdvectionDiffusion, space: FESpace, stabilization: 
     F = space.load(problem.source)
     if stabilization == "supg":
         b = space.at_quadrature_points(problem.velocity)
-        tau = forms.supg_tau(np.sqrt(np.sum(b * b, axis=0)), _cell_sizes(space), problem.eps)
+        tau = forms.supg_tau(np.sqrt(np.sum(b * b, axis=0)), streamline_length(space, b), problem.eps)
         A = A + forms.supg_form.assemble(space.basis, b=b, tau=tau)
         F = F + forms.supg_load.assemble(space.basis, b=b, tau=tau, f=space.at_quadrature_points(problem.source))
     elif stabilization != "none":
@@ -125,9 +125,31 @@ def assemble_system(problem: AdvectionDiffusion, space: FESpace, stabilization: 
     return LinearSystem(space=space, A=A.tocsr(), F=F, M=M, K=K, g_b=np.asarray(g_b, dtype=float))
 
 
-def _cell_sizes(space: FESpace) -> np.ndarray:
-    """h_K broadcast to the quadrature points, (cells, points)."""
-    return np.broadcast_to(space.h[:, None], space.basis.dx.shape)
+def _vertex_gradients(space: FESpace) -> np.ndarray:
+    """∇λ_i of the linear (P1) hat functions of every cell's vertices, (cells, vertices, dim)."""
+    mesh = space.mesh
+    corners = mesh.p[:, mesh.t[: space.dim + 1]].transpose(2, 1, 0)      # (cells, d+1, dim) simplex corners
+    edges = corners[:, 1:] - corners[:, :1]                               # rows x_i − x_0
+    inner = np.linalg.inv(edges)                                          # columns: ∇λ_1…∇λ_d
+    grads = np.transpose(inner, (0, 2, 1))
+    return np.concatenate([-grads.sum(axis=1, keepdims=True), grads], axis=1)
+
+
+def streamline_length(space: FESpace, b: np.ndarray) -> np.ndarray:
+    """The cell size in the direction of b, h_b = 2|b| / Σ_i |b·∇λ_i| (λ_i the cell's P1 hats).
+
+    b: the velocity at the quadrature points (dim, cells, points); returns (cells, points). In 1D
+    this is the cell length; on the anisotropic cells of layer-adapted meshes it is the small size
+    across the layer when b crosses it, where the diameter would be the long side. SUPG's τ then
+    vanishes in the fine layer cells (Pe_K < 1) and stays O(h) in the coarse ones
+    (Roos–Stynes–Tobiska). Simplices only; other cells fall back to the diameter.
+    """
+    if space.mesh.t.shape[0] != space.dim + 1:
+        return np.broadcast_to(space.h[:, None], space.basis.dx.shape)
+    grads = _vertex_gradients(space)                                       # (cells, d+1, dim)
+    flux = np.abs(np.einsum("kvd,dkq->kvq", grads, b)).sum(axis=1)        # Σ_i |b·∇λ_i| (cells, points)
+    bnorm = np.sqrt(np.sum(b * b, axis=0))
+    return np.where(flux > 0, 2.0 * bnorm / np.where(flux > 0, flux, 1.0), space.h[:, None])
 
 
 def galerkin(problem: AdvectionDiffusion, space: FESpace) -> np.ndarray:
@@ -139,7 +161,8 @@ def supg(problem: AdvectionDiffusion, space: FESpace) -> np.ndarray:
     """The SUPG solution: Galerkin plus Σ_K τ_K ∫_K (−εΔu + b·∇u − f)(b·∇v).
 
     τ_K = h_K/(2|b|)(coth Pe_K − 1/Pe_K), Pe_K = |b| h_K/(2ε), evaluated at every quadrature
-    point with the local |b| and h_K = scikit-fem's ``w.h``. For first-order elements Δu_h = 0
+    point with the local |b| and h_K the cell's size in the direction of b
+    (:func:`streamline_length`; on layer-adapted meshes τ vanishes in the fine layer cells). For first-order elements Δu_h = 0
     inside each cell, so the method is consistent; in 1D with constant data it is nodally
     exact. scikit-fem 12 has no second derivatives for P2, so for P2 the −εΔu_h term of the
     residual is dropped (the common "inconsistent SUPG"; its consistency error is O(ε τ)).
