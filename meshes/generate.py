@@ -1,6 +1,6 @@
 """Generate the shipped 2D meshes with gmsh (a development tool; the .msh files load without it).
 
-    python meshes/generate.py            # rewrites meshes/*.msh
+    python meshes/generate.py            # rewrites femngd/fem/meshes/*.msh (package data)
 
 Each mesh is linear triangles with named boundaries (gmsh physical groups), saved as gmsh
 MSH 2.2 ASCII, which scikit-fem reads through meshio (``skfem.Mesh.load``).
@@ -12,13 +12,13 @@ from pathlib import Path
 
 import gmsh
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1] / "femngd" / "fem" / "meshes"   # package data
 
 
 def _finish(name: str, size: float, groups: dict[str, list[int]], surface: int,
             per_circle: int = 0) -> None:
     """Name the groups, mesh with element size ``size`` (and ``per_circle`` elements per 2π of
-    curvature on curved boundaries, 0 = off), write ``meshes/<name>.msh`` (MSH 2.2 ASCII)."""
+    curvature on curved boundaries, 0 = off), write ``femngd/fem/meshes/<name>.msh`` (MSH 2.2 ASCII)."""
     gmsh.model.occ.synchronize()
     for tag_name, curves in groups.items():
         tag = gmsh.model.addPhysicalGroup(1, curves)

@@ -27,8 +27,9 @@ def solve_reference(problem, space, stabilization: str = "none") -> dict[str, An
 def _run(args: argparse.Namespace) -> int:
     problem, space = discretization_from_args(args)
     result = solve_reference(problem, space, args.stabilization)
-    result = {"problem": problem.name, "eps": args.eps, "n": args.n, "dim": args.dim, "degree": args.degree,
-              "mesh": args.mesh, "stabilization": args.stabilization, **result}
+    generated = args.mesh in ("uniform", "shishkin")          # --n means nothing for a mesh file
+    result = {"problem": problem.name, "eps": args.eps, **({"n": args.n} if generated else {}), "dim": args.dim,
+              "degree": args.degree, "mesh": args.mesh, "stabilization": args.stabilization, **result}
     if args.json:
         print_json(result)
     else:

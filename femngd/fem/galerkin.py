@@ -103,6 +103,10 @@ def _check(problem: AdvectionDiffusion, space: FESpace) -> None:
         raise ValueError(f"problem: expected an AdvectionDiffusion, got {type(problem).__name__}")
     if problem.dim != space.dim:
         raise ValueError(f"space: a {space.dim}D space for a {problem.dim}D problem")
+    reach = float(space.mesh.p.max())
+    if problem.max_coordinate is not None and reach > problem.max_coordinate + 1e-12:
+        raise ValueError(f"mesh: {problem.name} has its layer at coordinate {problem.max_coordinate:g} and no meaning "
+                         f"beyond it, but the mesh reaches {reach:g}; use --problem smooth or poisson on this mesh")
 
 
 def assemble_system(problem: AdvectionDiffusion, space: FESpace, stabilization: str = "none") -> LinearSystem:

@@ -1,7 +1,8 @@
 """Reading 2D meshes from files (scikit-fem's loader on top of meshio), and the shipped meshes.
 
-The repository's ``meshes/`` folder holds gmsh-generated linear triangle meshes with named
-boundaries (gmsh physical groups; see ``meshes/README.md``):
+The package ships gmsh-generated linear triangle meshes with named boundaries (gmsh physical
+groups) as package data in ``femngd/fem/meshes/`` (generator and description: the repository's
+``meshes/`` folder):
 
 - ``unit_square``: (0, 1)², boundaries ``left``, ``right``, ``bottom``, ``top``;
 - ``lshape``: (−1, 1)² minus [0, 1) × (−1, 0], boundaries ``reentrant`` and ``outer``;
@@ -21,8 +22,8 @@ __all__ = ["load_mesh", "shipped_mesh", "SHIPPED_MESHES", "MESH_DIR"]
 
 #: the shipped meshes, by name
 SHIPPED_MESHES = ("unit_square", "lshape", "hole")
-#: the folder holding the shipped meshes (the repository's ``meshes/``)
-MESH_DIR = Path(__file__).resolve().parents[2] / "meshes"
+#: the folder holding the shipped meshes (package data: installed with the package)
+MESH_DIR = Path(__file__).resolve().parent / "meshes"
 
 _LINEAR_2D = (skfem.MeshTri1, skfem.MeshQuad1)
 
@@ -30,13 +31,20 @@ _LINEAR_2D = (skfem.MeshTri1, skfem.MeshQuad1)
 def _read(path: Path) -> skfem.Mesh:
     """``skfem.Mesh.load(path)`` with meshio's console output silenced and its failures
     (exceptions, and the ``sys.exit`` meshio calls when no reader fits) turned into ValueError."""
+    if path.stat().st_size == 0:
+        raise ValueError(f"mesh: {path} is empty")
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             return skfem.Mesh.load(str(path))
-    except (Exception, SystemExit) as exc:  # noqa: BLE001 - any reader failure is a bad file
+    except SystemExit:
+        raise ValueError(f"mesh: cannot read {path}: not a mesh file meshio can read (unknown format or garbled header)") from None
+    except (IndexError, KeyError, TypeError, ValueError, EOFError) as exc:   # the reader tripped over the content
         text = str(exc).strip().splitlines()
-        detail = text[0] if text and not isinstance(exc, SystemExit) else "not a mesh file meshio can read"
-        raise ValueError(f"mesh: cannot read {path}: {detail}") from None
+        reason = f"; the reader said: {text[0]}" if text else ""
+        raise ValueError(f"mesh: cannot read {path}: truncated or corrupt file{reason}") from None
+    except Exception as exc:  # noqa: BLE001 - any other reader failure is a bad file too
+        text = str(exc).strip().splitlines()
+        raise ValueError(f"mesh: cannot read {path}: {text[0] if text else type(exc).__name__}") from None
 
 
 def _cell_areas(mesh: skfem.Mesh) -> np.ndarray:
@@ -83,7 +91,7 @@ def load_mesh(path: str | Path) -> skfem.Mesh:
 
 
 def shipped_mesh(name: str) -> skfem.Mesh:
-    """The mesh ``meshes/<name>.msh`` shipped with the repository, name in :data:`SHIPPED_MESHES`."""
+    """The mesh ``<name>.msh`` shipped with the package, name in :data:`SHIPPED_MESHES`."""
     if name not in SHIPPED_MESHES:
         raise ValueError(f"mesh: unknown shipped mesh {name!r} (available: {', '.join(SHIPPED_MESHES)})")
     return load_mesh(MESH_DIR / f"{name}.msh")

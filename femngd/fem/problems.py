@@ -96,8 +96,11 @@ class AdvectionDiffusion:
         exact: u, x ↦ (m,), or None when unknown.
         exact_grad: ∇u, x ↦ (m, dim), or None.
         name: a short label used in tables and figures.
-        has_zero_dirichlet: whether g ≡ 0.
+        has_zero_dirichlet: whether g ≡ 0 on the boundary of the unit interval/square (what the
+            hard-constraint wrapper of the models assumes).
         constant_velocity: b as a (dim,) array when it is constant, else None.
+        max_coordinate: the exact solution is only meaningful where every coordinate is ≤ this
+            (the layer solutions: their exponents (x−1)/ε are ≤ 0 there); None: anywhere.
     """
 
     eps: float
@@ -110,6 +113,7 @@ class AdvectionDiffusion:
     name: str = "advection-diffusion"
     has_zero_dirichlet: bool = False
     constant_velocity: np.ndarray | None = None
+    max_coordinate: float | None = None
 
     @classmethod
     def create(
@@ -122,11 +126,15 @@ class AdvectionDiffusion:
         exact: PointFunction | None = None,
         exact_grad: PointFunction | None = None,
         name: str = "advection-diffusion",
+        zero_on_unit_box: bool = False,
+        max_coordinate: float | None = None,
     ) -> "AdvectionDiffusion":
         """Build a problem from constants or callables, validating every parameter.
 
         ``velocity`` may be a scalar (1D), a (dim,) vector, or a callable (m, dim) → (m, dim);
-        ``source`` and ``dirichlet`` scalars or callables (m, dim) → (m,).
+        ``source`` and ``dirichlet`` scalars or callables (m, dim) → (m,); ``dirichlet="exact"``
+        imposes the exact solution's values, so the problem fits any mesh of its domain.
+        ``zero_on_unit_box``: g vanishes on the boundary of (0, 1)^dim.
         Raises ValueError naming the parameter for ε ≤ 0, NaN or a wrong shape.
         """
         eps = check_eps(eps)
@@ -135,7 +143,11 @@ class AdvectionDiffusion:
         constant_b = None
         if not callable(velocity):
             constant_b = _check_constant("b", np.atleast_1d(np.asarray(velocity, dtype=float)), (dim,))
-        zero_g = not callable(dirichlet) and float(_check_constant("g", dirichlet, ())) == 0.0
+        if isinstance(dirichlet, str) and dirichlet == "exact":
+            if exact is None:
+                raise ValueError("g: 'exact' Dirichlet data need an exact solution")
+            dirichlet = exact
+        zero_g = zero_on_unit_box or (not callable(dirichlet) and float(_check_constant("g", dirichlet, ())) == 0.0)
         return cls(
             eps=eps,
             dim=dim,
@@ -147,6 +159,7 @@ class AdvectionDiffusion:
             name=name,
             has_zero_dirichlet=zero_g,
             constant_velocity=constant_b,
+            max_coordinate=max_coordinate,
         )
 
     def residual(self, value: np.ndarray, grad: np.ndarray, laplacian: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -222,7 +235,7 @@ def layer_1d(eps: float, b: float = 1.0, f: float = 1.0, g0: float = 0.0, g1: fl
 
     return AdvectionDiffusion.create(
         eps, 1, velocity=b, source=f, dirichlet=0.0 if g0 == g1 == 0 else dirichlet,
-        exact=exact, exact_grad=exact_grad, name=f"layer-1d(eps={eps:g})",
+        exact=exact, exact_grad=exact_grad, name=f"layer-1d(eps={eps:g})", max_coordinate=1.0,
     )
 
 
@@ -250,7 +263,10 @@ def smooth_1d(eps: float = 1.0, b: float = 1.0) -> AdvectionDiffusion:
 # --- 2D problems --------------------------------------------------------------------------------
 
 def corner_layer_2d(eps: float) -> AdvectionDiffusion:
-    """−εΔu + (1, 1)·∇u = p(x) + p(y) on (0, 1)², u = 0 on ∂Ω, exact u = p(x)·p(y).
+    """−εΔu + (1, 1)·∇u = p(x) + p(y), exact u = p(x)·p(y), u = 0 on the boundary of (0, 1)².
+
+    On other domains in {x ≤ 1, y ≤ 1} (e.g. the shipped L-shape) the Dirichlet data are the exact
+    solution's values; domains reaching beyond x = 1 or y = 1 are refused (``max_coordinate``).
 
     p is the 1D solution of −εp″ + p′ = 1, p(0) = p(1) = 0 (:func:`layer_1d`): since
     −εΔu + u_x + u_y = p(y)(−εp″ + p′)(x) + p(x)(−εp″ + p′)(y) = p(y) + p(x).
@@ -279,8 +295,8 @@ def corner_layer_2d(eps: float) -> AdvectionDiffusion:
         return px + py
 
     return AdvectionDiffusion.create(
-        eps, 2, velocity=(1.0, 1.0), source=source, dirichlet=0.0, exact=exact,
-        exact_grad=exact_grad, name=f"corner-layer-2d(eps={eps:g})",
+        eps, 2, velocity=(1.0, 1.0), source=source, dirichlet="exact", exact=exact,
+        exact_grad=exact_grad, name=f"corner-layer-2d(eps={eps:g})", zero_on_unit_box=True, max_coordinate=1.0,
     )
 
 
@@ -328,8 +344,8 @@ def poisson_2d() -> AdvectionDiffusion:
         return np.pi * np.column_stack([cx * sy, sx * cy])
 
     return AdvectionDiffusion.create(
-        1.0, 2, velocity=(0.0, 0.0), source=lambda x: 2 * np.pi**2 * exact(x), dirichlet=0.0,
-        exact=exact, exact_grad=exact_grad, name="poisson-2d",
+        1.0, 2, velocity=(0.0, 0.0), source=lambda x: 2 * np.pi**2 * exact(x), dirichlet="exact",
+        exact=exact, exact_grad=exact_grad, name="poisson-2d", zero_on_unit_box=True,
     )
 
 

@@ -43,6 +43,8 @@ def build_model(name: str, problem: AdvectionDiffusion, space: FESpace, width: i
     if bc not in BC_NAMES:
         raise ValueError(f"bc: must be one of {', '.join(BC_NAMES)}, got {bc!r}")
     dim = problem.dim
+    if bc == "hard" and name != "fe":
+        _check_unit_box(space)
     if name == "fe":
         return FECoefficients(space.interior_dofs.size, dim)
     if name == "poly":
@@ -60,6 +62,14 @@ def build_model(name: str, problem: AdvectionDiffusion, space: FESpace, width: i
     else:
         raise ValueError(f"model: must be one of {', '.join(MODEL_NAMES)}, got {name!r}")
     return HardDirichlet(model, lift=_lift(problem)) if bc == "hard" else model
+
+
+def _check_unit_box(space: FESpace) -> None:
+    """The hard-constraint wrapper's distance function vanishes on the boundary of (0, 1)^dim only."""
+    lo, hi = space.mesh.p.min(axis=1), space.mesh.p.max(axis=1)
+    if not (np.allclose(lo, 0.0) and np.allclose(hi, 1.0)) or not np.isclose(np.sum(space.mass() @ np.ones(space.n_dofs)), 1.0):
+        raise ValueError("bc: hard constraints use the distance function of the unit interval/square; this mesh's "
+                         "domain is another one: use bc='interior' (FE losses) or 'penalty' (strong residual)")
 
 
 def _check_unknown(options: dict, what: str) -> None:
