@@ -45,3 +45,13 @@ def test_console_entry_point_exit_code():
     proc = subprocess.run([sys.executable, "-m", "femngd", "galerkin", "--eps", "-1"], capture_output=True,
                           text=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_unresolved_galerkin_warns_with_the_peclet_number_and_alternatives(capsys):
+    assert main(["galerkin", "--eps", "1e-12", "--n", "64", "--json"]) == 0
+    err = capsys.readouterr().err
+    assert "Péclet number 7.8e+09" in err and "--stabilization supg" in err and "--mesh shishkin" in err
+    for argv in (["--eps", "1e-2", "--n", "64"], ["--eps", "1e-12", "--n", "64", "--stabilization", "supg"],
+                 ["--eps", "1e-4", "--n", "64", "--mesh", "shishkin"]):
+        assert main(["galerkin", *argv, "--json"]) == 0
+        assert "warning" not in capsys.readouterr().err

@@ -20,7 +20,7 @@ from . import forms
 from .problems import AdvectionDiffusion
 from .spaces import FESpace
 
-__all__ = ["LinearSystem", "assemble_system", "galerkin", "supg", "solve_system", "streamline_length"]
+__all__ = ["LinearSystem", "assemble_system", "galerkin", "supg", "solve_system", "streamline_length", "mesh_peclet"]
 
 
 @dataclass(frozen=True)
@@ -154,6 +154,16 @@ def streamline_length(space: FESpace, b: np.ndarray) -> np.ndarray:
     flux = np.abs(np.einsum("kvd,dkq->kvq", grads, b)).sum(axis=1)        # Σ_i |b·∇λ_i| (cells, points)
     bnorm = np.sqrt(np.sum(b * b, axis=0))
     return np.where(flux > 0, 2.0 * bnorm / np.where(flux > 0, flux, 1.0), space.h[:, None])
+
+
+def mesh_peclet(problem: AdvectionDiffusion, space: FESpace) -> float:
+    """max over cells of the mesh Péclet number Pe_K = |b| h_K / (2ε), h_K the cell size along b.
+
+    Unstabilized Galerkin oscillates where Pe_K > 1 unless the mesh resolves the layer.
+    """
+    b = space.at_quadrature_points(problem.velocity)
+    bnorm = np.sqrt(np.sum(b * b, axis=0))
+    return float(np.max(bnorm * streamline_length(space, b)) / (2.0 * problem.eps))
 
 
 def galerkin(problem: AdvectionDiffusion, space: FESpace) -> np.ndarray:

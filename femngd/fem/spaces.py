@@ -51,6 +51,9 @@ class FESpace:
         self.degree = int(degree)
         self.element = element_for(mesh, degree)
         self.dim = int(mesh.p.shape[0])
+        if intorder is not None and (isinstance(intorder, bool) or not isinstance(intorder, (int, np.integer))
+                                     or intorder < 1):
+            raise ValueError(f"intorder: must be a positive integer (quadrature order) or None, got {intorder!r}")
         self.intorder = int(intorder) if intorder is not None else 2 * self.degree + 4
         self.basis = CellBasis(mesh, self.element, intorder=self.intorder)
 

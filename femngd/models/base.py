@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Evaluation", "Model", "check_points", "check_theta"]
+__all__ = ["Evaluation", "Model", "check_points", "check_theta", "check_seed", "seeded_rng"]
 
 
 @dataclass(frozen=True)
@@ -81,3 +81,15 @@ def check_theta(theta: np.ndarray, n_params: int) -> np.ndarray:
     if not np.all(np.isfinite(theta)):
         raise ValueError("theta: contains NaN or infinite values")
     return theta
+
+
+def check_seed(seed) -> int:
+    """``seed`` as a non-negative integer, else ValueError naming it."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed: must be a non-negative integer, got {seed!r}")
+    return int(seed)
+
+
+def seeded_rng(seed) -> np.random.Generator:
+    """The random generator of a model's initialization: ``default_rng(check_seed(seed))``."""
+    return np.random.default_rng(check_seed(seed))

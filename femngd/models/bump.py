@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Evaluation, Model, check_points, check_theta
+from .base import Evaluation, Model, check_points, check_theta, seeded_rng
 from .features import check_order
 
 __all__ = ["PeriodicBump"]
@@ -38,7 +38,7 @@ class PeriodicBump(Model):
 
     def init(self, seed: int = 0) -> np.ndarray:
         """a = 0.5, centre c uniform on [0, 1) (seeded)."""
-        return np.array([0.5, np.random.default_rng(seed).uniform()])
+        return np.array([0.5, seeded_rng(seed).uniform()])
 
     def shape_derivatives(self, s: np.ndarray) -> list[np.ndarray]:
         """[g, g′, g″, g‴] at s = x − c."""

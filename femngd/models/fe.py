@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Evaluation, Model, check_theta
+from .base import Evaluation, Model, check_seed, check_theta
 
 __all__ = ["FECoefficients"]
 
@@ -30,7 +30,8 @@ class FECoefficients(Model):
         return f"FECoefficients(n={self.n_params})"
 
     def init(self, seed: int = 0) -> np.ndarray:
-        """θ₀ = 0 (the seed is unused: the start is deterministic)."""
+        """θ₀ = 0 (the seed is checked but unused: the start is deterministic)."""
+        check_seed(seed)
         return np.zeros(self.n_params)
 
     def nodal_values(self, theta: np.ndarray) -> np.ndarray:

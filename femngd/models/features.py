@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.polynomial import legendre
 
-from .base import Evaluation, Model, check_points, check_theta
+from .base import Evaluation, Model, check_points, check_theta, seeded_rng
 
 __all__ = ["LinearFeatures", "Legendre", "Fourier", "check_order"]
 
@@ -39,7 +39,7 @@ class LinearFeatures(Model):
 
     def init(self, seed: int = 0) -> np.ndarray:
         """θ₀ ~ N(0, 0.01²) (seeded)."""
-        return np.random.default_rng(seed).normal(0.0, 0.01, self.n_params)
+        return seeded_rng(seed).normal(0.0, 0.01, self.n_params)
 
     def features(self, x: np.ndarray, order: int = 0) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
         """Φ (m, p), ∇Φ (m, dim, p) if order ≥ 1, ΔΦ (m, p) if order ≥ 2."""

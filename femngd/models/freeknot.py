@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Evaluation, Model, check_points, check_theta
+from .base import Evaluation, Model, check_points, check_theta, seeded_rng
 from .features import check_order
 
 __all__ = ["FreeKnotP1"]
@@ -54,9 +54,7 @@ class FreeKnotP1(Model):
 
     def init(self, seed: int = 0) -> np.ndarray:
         """Uniform knots (ρ = 0) and free nodal values ~ N(0, 0.01²) (seeded)."""
-        if not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"seed: must be a non-negative integer, got {seed!r}")
-        values = np.random.default_rng(seed).normal(0.0, 0.01, self.n_params - self.n_knots)
+        values = seeded_rng(seed).normal(0.0, 0.01, self.n_params - self.n_knots)
         return np.concatenate([np.zeros(self.n_knots), values])
 
     def nodal_values(self, theta: np.ndarray) -> np.ndarray:

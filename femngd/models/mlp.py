@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import activation as make_activation
-from .base import Evaluation, Model, check_points, check_theta
+from .base import Evaluation, Model, check_points, check_theta, seeded_rng
 from .shallow import wanted_fields
 
 __all__ = ["MLP"]
@@ -53,7 +53,7 @@ class MLP(Model):
         return f"MLP(widths={self.widths}, dim={self.dim}, activation={self.activation.name!r})"
 
     def init(self, seed: int = 0) -> np.ndarray:
-        rng = np.random.default_rng(seed)
+        rng = seeded_rng(seed)
         if self.init_std is not None:
             return rng.normal(0.0, float(self.init_std), self.n_params)
         parts = []

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..kernels.elementwise import tanh_halving
 from .activations import activation as make_activation
-from .base import Evaluation, Model, check_points, check_theta
+from .base import Evaluation, Model, check_points, check_theta, seeded_rng
 
 __all__ = ["ShallowNetwork", "FIELDS", "wanted_fields"]
 
@@ -46,7 +46,7 @@ class ShallowNetwork(Model):
         return f"ShallowNetwork(width={self.width}, dim={self.dim}, activation={self.activation.name!r})"
 
     def init(self, seed: int = 0) -> np.ndarray:
-        rng = np.random.default_rng(seed)
+        rng = seeded_rng(seed)
         if self.init_std is not None:
             return rng.normal(0.0, float(self.init_std), self.n_params)
         W = rng.normal(0.0, 1.0, (self.width, self.dim))

@@ -37,10 +37,12 @@ class ErrorMeter:
 
     def fields(self, objective, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """v_θ and ∇v_θ on the error quadrature points."""
-        if hasattr(objective, "at_quadrature"):
-            v, dv, _, _ = objective.at_quadrature(theta)
+        if getattr(objective, "space", None) is self.space and hasattr(objective, "at_quadrature"):
+            v, dv, _, _ = objective.at_quadrature(theta)     # the same quadrature: no re-evaluation
             return v, dv
-        return objective.evaluate(theta, self.points, order=1)
+        if getattr(objective, "space", None) is not None and objective.space.dim != self.space.dim:
+            raise ValueError(f"meter: measures on a {self.space.dim}D space, the objective is {objective.space.dim}D")
+        return objective.evaluate(theta, self.points, order=1)      # any objective, on the meter's own points
 
     def _split_fields(self, objective, theta: np.ndarray, breaks: np.ndarray):
         """(v, ∇v, u_h, ∇u_h, exact, weights) on the graded rule between FE nodes and breakpoints."""
