@@ -29,11 +29,11 @@ def _run(args: argparse.Namespace) -> int:
     from femngd.fem.galerkin import mesh_peclet
 
     problem, space = discretization_from_args(args)
+    result = solve_reference(problem, space, args.stabilization)
     peclet = mesh_peclet(problem, space)
     if args.stabilization == "none" and args.mesh != "shishkin" and peclet > 1.0:
         print(f"femngd: warning: mesh Péclet number {peclet:.2g} > 1: unstabilized Galerkin oscillates on this mesh; "
               "use --stabilization supg or --mesh shishkin", file=sys.stderr)
-    result = solve_reference(problem, space, args.stabilization)
     generated = args.mesh in ("uniform", "shishkin")          # --n means nothing for a mesh file
     result = {"problem": problem.name, "eps": args.eps, **({"n": args.n} if generated else {}), "dim": args.dim,
               "degree": args.degree, "mesh": args.mesh, "stabilization": args.stabilization, **result}
