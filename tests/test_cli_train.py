@@ -31,7 +31,8 @@ def test_json_contract_and_one_step_galerkin(capsys):
 
 
 def test_momentum_auto_restart_and_out_dir(capsys, tmp_path):
-    out = run_json(capsys, "--eps", "0.5", "--n", "8", "--optimizer", "nnesterov", "--momentum", "auto", "--restart",
+    out = run_json(capsys, "--eps", "0.5", "--n", "8", "--metric", "l2", "--optimizer", "nnesterov", "--momentum", "auto",
+                   "--restart",
                    "--iterations", "50", "--out", str(tmp_path / "run"))
     saved = json.loads((tmp_path / "run" / "results.json").read_text())
     assert saved["final_loss"] == out["final_loss"] and out["auto_momentum"]["beta"] > 0.5
@@ -55,7 +56,8 @@ def test_same_seed_same_numbers(capsys):
 
 
 def test_diverging_run_is_reported(capsys, tmp_path):
-    argv = ["train", "--eps", "0.01", "--n", "32", "--lr", "1", "--iterations", "200", "--json", "--quiet",
+    argv = ["train", "--eps", "0.01", "--n", "32", "--metric", "l2", "--step", "fixed", "--lr", "1", "--iterations", "200",
+            "--json", "--quiet",
             "--out", str(tmp_path / "run")]
     assert main(argv) == 3                                  # a diverged run: exit code 3, one stderr line
     captured = capsys.readouterr()
@@ -130,7 +132,8 @@ def test_results_are_written_with_umask_permissions(capsys, tmp_path):
 
 
 def test_progress_lines_end_with_a_newline_off_a_terminal(capsys):
-    assert main(["train", "--eps", "0.01", "--n", "32", "--lr", "1", "--iterations", "200"]) == 3
+    assert main(["train", "--eps", "0.01", "--n", "32", "--metric", "l2", "--step", "fixed", "--lr", "1",
+                 "--iterations", "200"]) == 3
     err = capsys.readouterr().err
     lines = err.splitlines()
     assert lines[-1].startswith("femngd: diverged:") and all(line.startswith(("  iteration", "femngd:"))

@@ -27,12 +27,11 @@ EXIT_DIVERGED = 3
 
 HISTORY_KEYS = ("loss", "relative_l2_error_galerkin", "relative_l2_error_exact", "step", "seconds")
 SUMMARY_ERRORS = ("relative_l2_error_galerkin", "relative_h1_error_galerkin", "relative_l2_error_exact")
-PLAIN_OPTIMIZER = {"optimizer": "ngd", "solve": "tikhonov", "step": "fixed", "reg": 1e-10}
 OPTIMIZER_OPTIONS = ("optimizer", "solve", "step", "reg", "lr", "momentum", "restart")
 #: options that choose the method; a free-knot run naming none of them runs the ε-robust recipe
 METHOD_OPTIONS = ("loss", "metric", "bc", "points", "samples", "optimizer", "solve", "step", "reg", "lr", "momentum")
 #: defaults of the plain (non-recipe) path for options whose absence selects the recipe
-PLAIN_DEFAULTS = {"loss": "fe-residual", "metric": "l2", "bc": "hard", "points": "quadrature", "samples": 100,
+PLAIN_DEFAULTS = {"loss": "fe-residual", "metric": "gauss-newton", "bc": "hard", "points": "quadrature", "samples": 100,
                   "iterations": 100}
 
 
@@ -74,10 +73,19 @@ def _non_negative_int(text: str) -> int:
 
 
 def _optimizer_options(args: argparse.Namespace, defaults: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """(name, build_optimizer options): the command line over ``defaults``."""
-    pick = lambda key: getattr(args, key) if getattr(args, key) is not None else defaults[key]
-    return pick("optimizer"), {"lr": args.lr, "momentum": args.momentum, "restart": args.restart,
-                               "solve": pick("solve"), "reg": pick("reg"), "step": pick("step")}
+    """(name, build_optimizer options): the options named on the command line over ``defaults``."""
+    name = args.optimizer or defaults.get("optimizer", "ngd")
+    given = {key: getattr(args, key) for key in ("lr", "momentum", "solve", "reg", "step")
+             if getattr(args, key) is not None}
+    if args.restart:
+        given["restart"] = True
+    if given.get("lr") == "auto" or given.get("momentum") == "auto":    # 'auto' sets the step itself
+        defaults = {k: v for k, v in defaults.items() if k not in ("step", "momentum")}
+    from femngd.optim.optimizers import accepted_options
+
+    accepted = accepted_options(name)               # a preset's defaults may belong to another optimizer
+    options = {k: v for k, v in defaults.items() if k in accepted}
+    return name, {**options, **given}
 
 
 def _from_preset(args: argparse.Namespace) -> dict[str, Any]:
@@ -106,7 +114,11 @@ def _from_options(args: argparse.Namespace) -> dict[str, Any]:
                         n_knots=args.knots, bc=args.bc)
     objective = build_objective(problem, space, model, loss=args.loss, metric=args.metric, seed=args.seed,
                                 bc=args.bc, points=args.points, samples=args.samples)
-    name, options = _optimizer_options(args, PLAIN_OPTIMIZER)
+    from femngd.optim.defaults import default_optimizer_options
+
+    name = args.optimizer or "ngd"
+    linear = bool(getattr(model, "is_linear", False))
+    name, options = _optimizer_options(args, default_optimizer_options(name, linear, args.loss, args.metric))
     return {"problem": problem, "space": space, "model": model, "objective": objective,
             "meter": ErrorMeter(problem, space), "optimizer": build_optimizer(name, **options)}
 

@@ -127,6 +127,9 @@ def build_objective(problem: AdvectionDiffusion, space: FESpace, model: Model, l
         if isinstance(model, HardDirichlet):
             raise ValueError("bc: the KL loss trains an unconstrained log-density; use bc='interior'")
         return KLDivergence(space, model, metric=metric)
+    if isinstance(getattr(model, "model", model), FreeKnotP1):
+        raise ValueError("loss: free-knot P1 has v″ = 0 inside every cell, so the strong residual cannot see the "
+                         "diffusion; use fe-residual-dual (or the default free-knot recipe: no --loss)")
     if points not in POINT_NAMES:
         raise ValueError(f"points: must be one of {', '.join(POINT_NAMES)}, got {points!r}")
     if bc == "interior":

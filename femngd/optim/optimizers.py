@@ -24,7 +24,7 @@ from ..natural.solve import GramSolver
 from . import momentum as mom
 from .steps import StepRule, make_step
 
-__all__ = ["Optimizer", "Adam", "LBFGS", "StepInfo", "build_optimizer", "OPTIMIZERS"]
+__all__ = ["Optimizer", "Adam", "LBFGS", "StepInfo", "build_optimizer", "accepted_options", "OPTIMIZERS"]
 
 
 @dataclass
@@ -155,12 +155,16 @@ _CONSUMED = {"natural": {"lr", "momentum", "restart", "solve", "reg", "step"},
              "adam": {"lr"}, "lbfgs": set()}
 
 
-def _check_consumed(name: str, given: dict[str, Any]) -> None:
-    """ValueError naming the first option that ``name`` would ignore."""
+def accepted_options(name: str) -> set[str]:
+    """The options of :func:`build_optimizer` that the optimizer ``name`` uses."""
     kind = name if name in ("adam", "lbfgs") else "natural"
     consumed = _CONSUMED[kind] | ({"damping"} if name == "spring" else set())
-    if name in ("ngd", "gd"):
-        consumed = consumed - {"momentum", "restart"}
+    return consumed - {"momentum", "restart"} if name in ("ngd", "gd") else consumed
+
+
+def _check_consumed(name: str, given: dict[str, Any]) -> None:
+    """ValueError naming the first option that ``name`` would ignore."""
+    consumed = accepted_options(name)
     for key in given:
         if key not in consumed:
             raise ValueError(f"{key}: not an option of optimizer {name!r} (it takes: {', '.join(sorted(consumed)) or 'none'})")
