@@ -32,3 +32,19 @@ def test_error_meter_on_another_space_measures_on_its_own_points():
     own, other = ErrorMeter(problem, coarse)(objective, theta), ErrorMeter(problem, fine)(objective, theta)
     assert own["relative_l2_error_exact"] == pytest.approx(other["relative_l2_error_exact"], rel=1e-6)
     assert own["relative_l2_error_galerkin"] < 1e-12 < other["relative_l2_error_galerkin"]
+
+
+def test_kl_gram_belongs_to_the_point_being_linearized():
+    """linearize(θ1), linearize(θ2), linearize(θ1): the third Gram equals a fresh object's (issue 13)."""
+    from femngd.natural import KLDivergence
+
+    space = FESpace(uniform_mesh_1d(16))
+    model = Legendre(4, 1)
+    rng = np.random.default_rng(0)
+    theta1, theta2 = rng.normal(0, 0.5, model.n_params), rng.normal(0, 0.5, model.n_params)
+    objective = KLDivergence(space, model)
+    objective.linearize(theta1)
+    objective.linearize(theta2)
+    again = objective.linearize(theta1).gram
+    fresh = KLDivergence(space, model).linearize(theta1).gram
+    assert np.allclose(again, fresh, rtol=1e-13, atol=0)

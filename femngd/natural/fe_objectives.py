@@ -152,7 +152,7 @@ class FEObjective(TangentObjective):
             return self.residual(V), (self.A @ J if jacobian else None)
         return V, J
 
-    def metric_matrix(self):
+    def metric_matrix(self, phi: np.ndarray):
         return self._X
 
     def _gram_of(self, X, J: np.ndarray | None) -> np.ndarray:

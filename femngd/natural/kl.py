@@ -66,14 +66,14 @@ class KLDivergence(TangentObjective):
     def metric_coordinates(self, theta, jacobian=True):
         n, J = self._log_values(theta, jacobian)
         if self.metric == "gauss-newton":
-            self._fisher = self.lumped * np.exp(n)
             return n, J
         v = np.exp(n)
         return v, (v[:, None] * J if jacobian else None)
 
-    def metric_matrix(self):
+    def metric_matrix(self, phi):
+        """Fisher: X = diag(m exp(n)) at the coordinates n = Φ(θ); L2: diag(m); H1: K + M."""
         if self.metric == "gauss-newton":
-            return self._fisher
+            return self.lumped * np.exp(phi)
         return self.lumped if self.metric == "l2" else (self.space.stiffness() + self.M).tocsr()
 
     def gauss_newton_gram(self, theta):

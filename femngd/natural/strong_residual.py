@@ -291,7 +291,7 @@ class StrongResidual(TangentObjective):
         D = np.vstack([ev.dvalue, ev.dgrad.transpose(1, 0, 2).reshape(-1, self.n_params)]) if jacobian else None
         return phi, D
 
-    def metric_matrix(self):
+    def metric_matrix(self, phi: np.ndarray):
         if self.metric == "gauss-newton":
             return self._loss_weights()
         return np.tile(self.weights, 1 if self.metric == "l2" else self.dim + 1)

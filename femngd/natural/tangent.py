@@ -32,8 +32,10 @@ class TangentObjective(Objective):
         """Φ(θ) (N,) and D = ∂Φ/∂θ (N, p) (None without ``jacobian``)."""
 
     @abstractmethod
-    def metric_matrix(self):
-        """X: a 1D array (diagonal), a scipy sparse SPD matrix, or a callable Y ↦ XY."""
+    def metric_matrix(self, phi: np.ndarray):
+        """X at the metric coordinates Φ(θ) = ``phi``: a 1D array (diagonal), a scipy sparse SPD
+        matrix, or a callable Y ↦ XY. A metric that depends on θ (the Fisher metric of the KL loss)
+        reads it from ``phi``, so X always belongs to the point being linearized."""
 
     @abstractmethod
     def loss_and_gradient(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
@@ -82,7 +84,7 @@ class TangentObjective(Objective):
         """L, ∇L, G = DᵀXD and the transport closures at θ."""
         loss, grad = self.loss_and_gradient(theta)
         phi, D = self.coordinates(theta, jacobian=True)
-        X = self.metric_matrix()
+        X = self.metric_matrix(phi)
         XD = None
 
         def xd():
