@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
+import scipy.sparse as sp
 
 from .natural.objective import Objective
+from .natural.sparse_gram import SparseGram, pencil_extremes
 from .optim import theory
 from .optim.optimizers import LBFGS, StepInfo
 from .optim.steps import Fixed
@@ -106,8 +108,12 @@ def _auto_parameters(objective: Objective, optimizer, theta: np.ndarray) -> dict
     except NotImplementedError as exc:
         raise ValueError(f"momentum: 'auto' needs the Gauss-Newton matrix of the loss ({exc})") from None
     natural = getattr(optimizer, "direction", "natural") == "natural"
-    G = objective.linearize(theta).gram if natural else np.eye(G_H.shape[0])
-    lam_min, lam_max = theory.preconditioned_spectrum(G_H, G)
+    if isinstance(G_H, SparseGram):          # FE coefficients: Lanczos on the sparse pencil, nothing dense
+        G = objective.linearize(theta).gram if natural else SparseGram(sp.identity(G_H.shape[0], format="csc"))
+        lam_min, lam_max = pencil_extremes(G_H, G)
+    else:
+        G = objective.linearize(theta).gram if natural else np.eye(G_H.shape[0])
+        lam_min, lam_max = theory.preconditioned_spectrum(G_H, G)
     lam_min = max(lam_min, 1e-300)
     if getattr(optimizer, "auto_momentum", False):
         method = "nesterov" if optimizer.momentum.lookahead else "heavy-ball"

@@ -23,7 +23,8 @@ import scipy.sparse as sp
 from ..fem import FESpace, LinearSystem
 from ..fem.errors import quadrature_fields
 from ..models import Model
-from .metrics import SPDInverse, check_metric, fe_metric, residual_weight
+from .metrics import RESIDUAL_NORMS, SPDInverse, check_metric, fe_metric, residual_weight
+from .sparse_gram import SparseGram
 from .objective import Linearization
 from .tangent import TangentObjective
 
@@ -81,6 +82,7 @@ class FEObjective(TangentObjective):
         self._residual_coordinates = metric == "gauss-newton" and loss != "l2"
         self._X = self.W if self._residual_coordinates else fe_metric(system, "l2" if metric != "h1" else "h1")
         self._probe_cache: dict = {}
+        self._sparse_grams: dict[str, SparseGram] = {}
 
     def _target(self, target: np.ndarray | None) -> np.ndarray:
         n = self.system.interior.size
@@ -155,29 +157,37 @@ class FEObjective(TangentObjective):
     def metric_matrix(self, phi: np.ndarray):
         return self._X
 
-    def _gram_of(self, X, J: np.ndarray | None) -> np.ndarray:
-        """Jᵀ X J (J = I: X itself as a dense matrix)."""
-        if J is None:
-            return X.toarray() if sp.issparse(X) else X.dense_form(self.A.toarray())
-        return self._gram(X, J)
+    def _identity_gram(self, gauss_newton: bool) -> SparseGram:
+        """G for FE coefficients (J = I), sparse and factorized once: X, or Aᵀ S⁻¹ A for the Gauss–Newton
+        metric of a residual loss ½ rᵀS⁻¹r (:mod:`femngd.natural.sparse_gram`)."""
+        key = "gauss-newton" if gauss_newton else "metric"
+        if key not in self._sparse_grams:
+            if gauss_newton and self.loss_name != "l2":
+                S = self.system.M_ii if RESIDUAL_NORMS[self.loss_name] == "mass" else self.system.K_ii
+                self._sparse_grams[key] = SparseGram(S, outer=self.A)
+            elif gauss_newton:
+                self._sparse_grams[key] = SparseGram(self.M)
+            else:
+                self._sparse_grams[key] = (self._identity_gram(True) if self._residual_coordinates
+                                           else SparseGram(self._X))
+        return self._sparse_grams[key]
 
-    def gauss_newton_gram(self, theta: np.ndarray) -> np.ndarray:
-        """G_H = Jᵀ M J (l2 regression) or Jᵀ Aᵀ W A J (residual losses)."""
+    def gauss_newton_gram(self, theta: np.ndarray):
+        """G_H = Jᵀ M J (l2 regression) or Jᵀ Aᵀ W A J (residual losses); sparse for FE coefficients."""
         V, J = self.values(theta, jacobian=True)
-        if self.loss_name == "l2":
-            return self._gram_of(self.M, J)
         if J is None:
-            return self.W.dense_form(self.A.toarray())
+            return self._identity_gram(gauss_newton=True)
+        if self.loss_name == "l2":
+            return self._gram(self.M, J)
         return self._gram(self.W, self.A @ J)
 
     def linearize(self, theta: np.ndarray) -> Linearization:
-        """As :meth:`TangentObjective.linearize`; for FE coefficients G is the constant X (J = I)."""
+        """As :meth:`TangentObjective.linearize`; for FE coefficients G is the constant sparse operator
+        X (J = I), factorized once (:class:`~femngd.natural.sparse_gram.SparseGram`)."""
         if not self.identity:
             return super().linearize(theta)
         loss, grad = self.loss_and_gradient(theta)
-        G = self.__dict__.get("_identity_gram")
-        if G is None:
-            G = self._identity_gram = self._gram_of(self._X, None)
+        G = self._identity_gram(gauss_newton=False)
         theta = np.array(theta, dtype=float)
         # V is affine in θ and r affine in V: Dᵀ X (Φ(θ) − Φ(θ')) = G (θ − θ')
         return Linearization(theta=theta, loss=float(loss), grad=grad, gram=G, cross_gram=lambda _: G,

@@ -137,7 +137,8 @@ class Spring(Momentum):
 
     def direction(self, d, lin, state, solve):
         rhs = lin.grad if state.buffer is None else lin.grad - self.damping * self.beta_at(state.k) * state.buffer
-        return -np.linalg.solve(lin.gram + self.damping * np.eye(lin.gram.shape[0]), rhs)
+        G = np.asarray(lin.gram)      # (FE coefficients: the dense form of the sparse Gram operator)
+        return -np.linalg.solve(G + self.damping * np.eye(G.shape[0]), rhs)
 
     def record(self, state, theta, c, d):
         super().record(state, theta, c, d)

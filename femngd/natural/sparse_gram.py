@@ -1,0 +1,90 @@
+"""Gram operators of the FE coefficients (J = I): sparse, factorized once, never dense.
+
+For the model V = θ on the interior DOFs the Gram matrix of a metric is the metric itself, and
+the natural direction is a sparse solve:
+
+* ``l2`` / ``h1`` metrics and the l2 regression's Gauss–Newton metric:  G = X (M or K + M), SPD;
+  G⁻¹y by one sparse factorization of X.
+* Gauss–Newton of the residual losses ½ rᵀ S⁻¹ r (S = M for ``fe-residual``, K for
+  ``fe-residual-dual``):  G = Aᵀ S⁻¹ A, so G⁻¹y = A⁻¹ S A⁻ᵀ y — one LU of A (both triangular
+  solves), no inverse formed. The Gauss–Newton step θ − G⁻¹∇L = θ − A⁻¹r is the Galerkin solution
+  to round-off, at any size.
+
+:class:`SparseGram` supports what the optimizers need: ``G @ v`` (momentum transports, whose
+cross-Gram is G itself for J = I), :meth:`SparseGram.solve`, and ``np.asarray(G)`` for the dense
+matrix of small problems (tests, dense diagnostics). The extreme eigenvalues of a pencil of two
+such operators come from Lanczos (:func:`pencil_extremes`).
+"""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+__all__ = ["SparseGram", "pencil_extremes"]
+
+
+class SparseGram:
+    """G = X (``outer=None``) or G = Aᵀ X⁻¹ A (``outer=A``) with X sparse SPD (module doc)."""
+
+    def __init__(self, X: sp.spmatrix, outer: sp.spmatrix | None = None):
+        self.X = sp.csc_matrix(X, dtype=float)
+        self.A = None if outer is None else sp.csc_matrix(outer, dtype=float)
+        n = self.X.shape[0]
+        self.shape = (n, n)
+        self._x_lu = spla.splu(self.X)
+        self._a_lu = None if self.A is None else spla.splu(self.A)
+
+    def __repr__(self) -> str:
+        kind = "X" if self.A is None else "Aᵀ X⁻¹ A"
+        return f"SparseGram({kind}, n={self.shape[0]})"
+
+    def __matmul__(self, v: np.ndarray) -> np.ndarray:
+        """G v."""
+        if self.A is None:
+            return self.X @ v
+        return self.A.T @ self._x_lu.solve(np.ascontiguousarray(self.A @ v))
+
+    def solve(self, y: np.ndarray) -> np.ndarray:
+        """G⁻¹ y (exact up to the sparse factorizations' round-off)."""
+        y = np.ascontiguousarray(y, dtype=float)
+        if self.A is None:
+            return self._x_lu.solve(y)
+        return self._a_lu.solve(self.X @ self._a_lu.solve(y, trans="T"))
+
+    def toarray(self) -> np.ndarray:
+        """The dense matrix (small problems only: n² memory)."""
+        return self @ np.eye(self.shape[0]) if self.A is not None else self.X.toarray()
+
+    def __array__(self, dtype=None, copy=None):
+        dense = self.toarray()
+        return dense if dtype is None else dense.astype(dtype)
+
+    def trace(self) -> float:
+        """trace(G) (X's diagonal, or Σ columns of A weighted by X⁻¹: via the dense form when needed)."""
+        return float(self.X.diagonal().sum()) if self.A is None else float(np.trace(self.toarray()))
+
+    def operator(self) -> spla.LinearOperator:
+        return spla.LinearOperator(self.shape, matvec=lambda v: self @ v, dtype=float)
+
+    def inverse_operator(self) -> spla.LinearOperator:
+        return spla.LinearOperator(self.shape, matvec=self.solve, dtype=float)
+
+
+def pencil_extremes(H: SparseGram, G: SparseGram, tol: float = 1e-10) -> tuple[float, float]:
+    """(λ_min, λ_max) of the generalized problem H v = λ G v, by Lanczos (ARPACK) on G⁻¹H and H⁻¹G.
+
+    Both operators are self-adjoint in the G- resp. H-inner product, so ``eigsh`` with ``M=G``
+    (``Minv`` = the factorized solve) gives the largest eigenvalue; the smallest is one over the
+    largest of the reversed pencil. Small problems (n ≤ 50) use a dense generalized eigensolver.
+    """
+    n = H.shape[0]
+    if n <= 50:
+        import scipy.linalg as sla
+        w = sla.eigh(np.asarray(H), np.asarray(G), eigvals_only=True)
+        return float(w[0]), float(w[-1])
+    top = spla.eigsh(H.operator(), k=1, M=G.operator(), Minv=G.inverse_operator(), which="LA", tol=tol,
+                     return_eigenvectors=False)[0]
+    inv_bottom = spla.eigsh(G.operator(), k=1, M=H.operator(), Minv=H.inverse_operator(), which="LA", tol=tol,
+                            return_eigenvectors=False)[0]
+    return float(1.0 / inv_bottom), float(top)
