@@ -19,10 +19,10 @@ def _run(args: argparse.Namespace) -> int:
 def register(subparsers: Any) -> None:
     """Add the ``demo`` sub-command."""
     parser = subparsers.add_parser(
-        "demo", help="ε-sweep: NGD and natural momentum vs Galerkin and SUPG (about 25 s on 2 cores)",
+        "demo", help="ε-sweep: NGD and natural momentum vs Galerkin and SUPG (about 10 s on 2 cores)",
         description="The main job on built-in defaults: boundary layer -eps u'' + u' = 1 for "
         "eps in {1e-1, 1e-2, 1e-3}; Galerkin, SUPG, Shishkin-mesh Galerkin and FE coefficients "
-        "trained by NGD, natural heavy ball, natural Nesterov (optimal parameters) and "
+        "trained by NGD, natural heavy ball, natural Nesterov (H1 metric, optimal parameters) and "
         "Gauss-Newton NGD. Prints a table, writes figures to --out.",
     )
     add_output_arguments(parser, default_out="femngd-results")
