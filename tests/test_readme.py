@@ -15,6 +15,6 @@ def test_the_readme_has_examples():
 
 
 @pytest.mark.parametrize("code", EXAMPLES, ids=[f"example{i}" for i in range(len(EXAMPLES))])
-def test_readme_example_runs(code):
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+def test_readme_example_runs(code, tmp_path):
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert run.returncode == 0, run.stderr[-2000:]

@@ -5,6 +5,7 @@ import argparse
 import json
 import math
 import sys
+from pathlib import Path
 from typing import Any
 
 __all__ = ["add_discretization_arguments", "discretization_from_args", "positive_float", "positive_int",
@@ -63,6 +64,37 @@ def print_json(payload: dict[str, Any]) -> None:
 
     json.dump(jsonable(payload), sys.stdout)
     sys.stdout.write("\n")
+
+
+def add_figure_arguments(parser: argparse.ArgumentParser) -> None:
+    """--plot FILE.png and --vtk FILE.vtu (:mod:`femngd.results`)."""
+    parser.add_argument("--plot", default=None, metavar="FILE.png",
+                        help="write a figure: 1D curves, or 2D solution | log error | trained − Galerkin")
+    parser.add_argument("--vtk", default=None, metavar="FILE.vtu",
+                        help="write the mesh with the solutions and errors as point data (ParaView)")
+
+
+def check_figure_paths(args: argparse.Namespace) -> None:
+    """Refuse --plot/--vtk paths that cannot be written, before any work."""
+    from femngd.io import check_writable_dir
+
+    for option, suffix in (("--plot", ".png"), ("--vtk", ".vtu")):
+        value = getattr(args, option[2:])
+        if value is None:
+            continue
+        if Path(value).suffix.lower() != suffix:
+            raise ValueError(f"{option}: expected a {suffix} file name, got {value!r}")
+        check_writable_dir(Path(value).parent, option)
+
+
+def write_figures(args: argparse.Namespace, result) -> None:
+    """Write the --plot and --vtk files of a :class:`femngd.results.FieldResult`."""
+    if args.plot:
+        import matplotlib
+        matplotlib.use("Agg")
+        result.save_plot(args.plot)
+    if args.vtk:
+        result.to_vtk(args.vtk)
 
 
 def format_rows(rows: list[tuple[str, Any]]) -> str:

@@ -6,13 +6,14 @@ import sys
 import time
 from typing import Any
 
-from .common import add_discretization_arguments, discretization_from_args, format_rows, print_json
+from .common import (add_discretization_arguments, add_figure_arguments, check_figure_paths, discretization_from_args,
+                     format_rows, print_json, write_figures)
 
 __all__ = ["register", "solve_reference"]
 
 
-def solve_reference(problem, space, stabilization: str = "none") -> dict[str, Any]:
-    """Solve and measure: dofs, errors against the exact solution, overshoot, seconds."""
+def solve_reference(problem, space, stabilization: str = "none") -> tuple[dict[str, Any], Any]:
+    """Solve and measure: (dofs, errors against the exact solution, overshoot, seconds; the DOF vector)."""
     from femngd.fem import error_report, galerkin, supg
 
     start = time.perf_counter()
@@ -22,14 +23,15 @@ def solve_reference(problem, space, stabilization: str = "none") -> dict[str, An
     if problem.exact is not None:
         out["overshoot"] = float(max(0.0, u.max() - problem.exact(space.dof_locations).max()))
     out["seconds"] = seconds
-    return out
+    return out, u
 
 
 def _run(args: argparse.Namespace) -> int:
     from femngd.fem.galerkin import mesh_peclet
 
+    check_figure_paths(args)
     problem, space = discretization_from_args(args)
-    result = solve_reference(problem, space, args.stabilization)
+    result, u = solve_reference(problem, space, args.stabilization)
     peclet = mesh_peclet(problem, space)
     if args.stabilization == "none" and args.mesh != "shishkin" and peclet > 1.0:
         print(f"femngd: warning: mesh Péclet number {peclet:.2g} > 1: unstabilized Galerkin oscillates on this mesh; "
@@ -37,6 +39,10 @@ def _run(args: argparse.Namespace) -> int:
     generated = args.mesh in ("uniform", "shishkin")          # --n means nothing for a mesh file
     result = {"problem": problem.name, "eps": args.eps, **({"n": args.n} if generated else {}), "dim": args.dim,
               "degree": args.degree, "mesh": args.mesh, "stabilization": args.stabilization, **result}
+    if args.plot or args.vtk:
+        from femngd.results import galerkin_result
+
+        write_figures(args, galerkin_result(problem, space, args.stabilization, u=u))
     if args.json:
         print_json(result)
     else:
@@ -54,4 +60,5 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--stabilization", choices=("none", "supg"), default="none",
                         help="none (Galerkin) or supg (default: none)")
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    add_figure_arguments(parser)
     parser.set_defaults(func=_run)

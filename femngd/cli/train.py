@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from .common import (add_discretization_arguments, discretization_from_args, format_rows, positive_float,
-                     positive_int, print_json)
+from .common import (add_discretization_arguments, add_figure_arguments, check_figure_paths,
+                     discretization_from_args, format_rows, positive_float, positive_int, print_json, write_figures)
 
 __all__ = ["register", "run_training", "HISTORY_KEYS", "EXIT_DIVERGED"]
 
@@ -145,14 +145,16 @@ def _from_recipe(args: argparse.Namespace):
     return problem, space, result.info["model"], result
 
 
-def run_training(args: argparse.Namespace) -> tuple[dict[str, Any], np.ndarray]:
-    """Build everything from the options, train, and summarize: (JSON payload, final θ)."""
+def run_training(args: argparse.Namespace) -> tuple[dict[str, Any], np.ndarray, dict[str, Any]]:
+    """Build everything from the options, train, and summarize: (JSON payload, final θ, the run's parts:
+    problem, space, objective, ...)."""
     from femngd.train import train
 
     start = time.perf_counter()
     if _recipe_requested(args):
         problem, space, model, result = _from_recipe(args)
-        parts, optimizer, loss_name = {"problem": problem}, "freeknot-recipe", "knot-dual-residual"
+        optimizer, loss_name = "freeknot-recipe", "knot-dual-residual"
+        parts = {"problem": problem, "space": space, "objective": result.info["objective"]}
     else:
         for key, default in PLAIN_DEFAULTS.items():
             if getattr(args, key) is None:
@@ -177,7 +179,7 @@ def run_training(args: argparse.Namespace) -> tuple[dict[str, Any], np.ndarray]:
         "history": {key: list(history.get(key, [math.nan] * (result.iterations + 1)))
                     for key in (*HISTORY_KEYS, "rank", "condition")},
     }
-    return payload, result.theta
+    return payload, result.theta, parts
 
 
 def _save(out: Path, payload: dict[str, Any], theta: np.ndarray) -> None:
@@ -192,9 +194,16 @@ def _run(args: argparse.Namespace) -> int:
     from femngd.io import check_writable_dir
 
     out = check_writable_dir(args.out) if args.out else None     # before any work: never lose a result
-    payload, theta = run_training(args)
+    check_figure_paths(args)
+    payload, theta, parts = run_training(args)
     if out is not None:
         _save(out, payload, theta)
+    if args.plot or args.vtk:
+        from femngd.results import trained_result
+
+        if parts.get("space") is None:
+            raise ValueError("--plot/--vtk: this run has no FE space to draw on")
+        write_figures(args, trained_result(parts["problem"], parts["space"], parts["objective"], theta))
     if args.json:
         print_json(payload)
     else:
@@ -265,4 +274,5 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
     parser.add_argument("--out", default=None, metavar="DIR", help="write results.json and params.npz atomically")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    add_figure_arguments(parser)
     parser.set_defaults(func=_run)
