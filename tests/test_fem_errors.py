@@ -57,3 +57,18 @@ def test_observed_orders():
         observed_orders([1], [1.0])
     with pytest.raises(ValueError, match="^exact:"):
         relative_l2_error(FESpace(uniform_mesh_1d(2)), np.zeros(3), lambda x: 0 * x[:, 0])
+
+
+def test_error_report_in_one_pass_equals_the_separate_errors():
+    from femngd.fem import (FESpace, corner_layer_2d, error_report, galerkin, h1_error, l2_error, make_mesh,
+                            max_nodal_error, relative_h1_error, relative_l2_error)
+
+    problem = corner_layer_2d(0.05)
+    space = FESpace(make_mesh("uniform", 12, 2), degree=2)
+    u = galerkin(problem, space)
+    report = error_report(space, u, problem.exact, problem.exact_grad)
+    assert report["l2_error"] == pytest.approx(l2_error(space, u, problem.exact), rel=1e-12)
+    assert report["relative_l2_error"] == pytest.approx(relative_l2_error(space, u, problem.exact), rel=1e-12)
+    assert report["h1_error"] == pytest.approx(h1_error(space, u, problem.exact_grad), rel=1e-12)
+    assert report["relative_h1_error"] == pytest.approx(relative_h1_error(space, u, problem.exact_grad), rel=1e-12)
+    assert report["max_nodal_error"] == max_nodal_error(space, u, problem.exact)
