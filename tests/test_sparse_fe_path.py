@@ -68,7 +68,7 @@ def test_lanczos_pencil_extremes_match_a_dense_eigendecomposition(loss, metric):
     H, G = objective.gauss_newton_gram(theta), objective.linearize(theta).gram
     w = sla.eigh(np.asarray(H), np.asarray(G), eigvals_only=True)
     lo, hi = pencil_extremes(H, G)
-    assert lo == pytest.approx(w[0], rel=1e-6) and hi == pytest.approx(w[-1], rel=1e-6)
+    assert lo == pytest.approx(w[0], rel=1e-4) and hi == pytest.approx(w[-1], rel=1e-7)
 
 
 def test_momentum_auto_on_a_2d_fe_space_uses_the_sparse_spectrum():
@@ -81,3 +81,19 @@ def test_momentum_auto_on_a_2d_fe_space_uses_the_sparse_spectrum():
     assert 0 < info["beta"] < 1 and info["lambda_max"] / info["lambda_min"] > 1
     assert result.history["relative_l2_error_galerkin"][-1] < 1e-6
     assert np.allclose(objective.fe_vector(result.theta), galerkin(problem, space), atol=1e-6)
+
+
+def test_mesh_independence_study_runs_and_counts_do_not_grow_in_h1(tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "scripts" / "study_mesh_independence.py"
+    spec = importlib.util.spec_from_file_location("study_mesh_independence", path)
+    study = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(study)
+    assert study.main(["--n", "8", "16", "--l2-n", "8", "--max-iterations", "3000", "--out", str(tmp_path)]) == 0
+    rows = json.loads((tmp_path / "mesh_independence.json").read_text())
+    h1 = {(r["n"], r["method"]): r["iterations"] for r in rows if r["metric"] == "h1"}
+    assert h1[(16, "natural heavy ball")] <= 1.2 * h1[(8, "natural heavy ball")]
+    assert h1[(16, "natural heavy ball")] <= 0.5 * h1[(16, "NGD")]
+    assert (tmp_path / "mesh_independence.png").exists()

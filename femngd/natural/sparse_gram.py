@@ -71,20 +71,24 @@ class SparseGram:
         return spla.LinearOperator(self.shape, matvec=self.solve, dtype=float)
 
 
-def pencil_extremes(H: SparseGram, G: SparseGram, tol: float = 1e-10) -> tuple[float, float]:
-    """(λ_min, λ_max) of the generalized problem H v = λ G v, by Lanczos (ARPACK) on G⁻¹H and H⁻¹G.
+def pencil_extremes(H: SparseGram, G: SparseGram, tol: float = 1e-8, tol_min: float = 1e-4) -> tuple[float, float]:
+    """(λ_min, λ_max) of the generalized problem H v = λ G v, by Lanczos (ARPACK).
 
-    Both operators are self-adjoint in the G- resp. H-inner product, so ``eigsh`` with ``M=G``
-    (``Minv`` = the factorized solve) gives the largest eigenvalue; the smallest is one over the
-    largest of the reversed pencil. Small problems (n ≤ 50) use a dense generalized eigensolver.
+    λ_max: Lanczos on G⁻¹H (self-adjoint in the G-inner product; ``Minv`` = the factorized solve).
+    λ_min: shift-invert about 0, Lanczos on H⁻¹G, whose largest eigenvalue 1/λ_min is well separated
+    (plain Lanczos on the reversed pencil needed ~10⁵ iterations at 4 225 DOFs). The bottom of these
+    spectra is clustered (λ ≈ ε² for the dual residual in the H1 metric), so λ_min is computed to the
+    relative accuracy ``tol_min`` (1e-4: 0.3 s instead of 6 s at 4 225 DOFs), plenty for the step and
+    momentum parameters it sets. Small problems (n ≤ 50) use a dense generalized eigensolver.
     """
     n = H.shape[0]
     if n <= 50:
         import scipy.linalg as sla
         w = sla.eigh(np.asarray(H), np.asarray(G), eigvals_only=True)
         return float(w[0]), float(w[-1])
-    top = spla.eigsh(H.operator(), k=1, M=G.operator(), Minv=G.inverse_operator(), which="LA", tol=tol,
+    ncv = min(n - 1, 40)
+    top = spla.eigsh(H.operator(), k=1, M=G.operator(), Minv=G.inverse_operator(), which="LA", tol=tol, ncv=ncv,
                      return_eigenvectors=False)[0]
-    inv_bottom = spla.eigsh(G.operator(), k=1, M=H.operator(), Minv=H.inverse_operator(), which="LA", tol=tol,
-                            return_eigenvectors=False)[0]
-    return float(1.0 / inv_bottom), float(top)
+    bottom = spla.eigsh(H.operator(), k=1, M=G.operator(), sigma=0.0, OPinv=H.inverse_operator(), which="LM",
+                        tol=tol_min, ncv=ncv, return_eigenvectors=False)[0]
+    return float(bottom), float(top)
