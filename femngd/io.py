@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 __all__ = ["jsonable", "atomic_write", "atomic_write_bytes", "atomic_write_text", "atomic_write_json",
-           "check_writable_dir"]
+           "check_writable_dir", "write_study_outputs"]
 
 
 def jsonable(value: Any) -> Any:
@@ -83,3 +83,12 @@ def check_writable_dir(path: str | Path, option: str = "--out") -> Path:
     except OSError as exc:
         raise ValueError(f"{option}: cannot write to {path} ({exc.strerror or exc})") from None
     return path
+
+
+def write_study_outputs(out_dir: str | Path, stem: str, rows: Any, table: str) -> Path:
+    """A study script's results: ``OUT/<stem>.json`` (the rows) and ``OUT/table.md``, atomically; returns OUT."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(out / f"{stem}.json", rows)
+    atomic_write_text(out / "table.md", table + "\n")
+    return out

@@ -22,7 +22,6 @@ Writes OUT/eps_robust.json, OUT/table.md and OUT/eps_robust.png and prints the t
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
@@ -32,7 +31,7 @@ from femngd.fem import FESpace, galerkin, layer_1d, relative_l2_error, shishkin_
 from femngd.natural import ErrorMeter, build_model, build_objective
 from femngd.optim import build_optimizer
 from femngd.recipes import train_freeknot
-from femngd.io import atomic_write_text, jsonable
+from femngd.io import write_study_outputs
 from femngd.train import train
 
 
@@ -147,11 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.seeds, args.cells, args.net_iterations = 1, 8, 5
     rows = run_study(args.eps, args.cells, args.seeds, args.net_iterations)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     text = table(rows)
-    atomic_write_text(out / "eps_robust.json", json.dumps(jsonable(rows), indent=1))
-    atomic_write_text(out / "table.md", text + "\n")
+    out = write_study_outputs(args.out, "eps_robust", rows, text)
     figure(rows, out / "eps_robust.png")
     print(text)
     return 0

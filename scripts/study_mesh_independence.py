@@ -14,12 +14,11 @@ Writes OUT/mesh_independence.json, OUT/table.md and OUT/mesh_independence.png an
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
 from femngd.fem import FESpace, corner_layer_2d, unit_square_mesh
-from femngd.io import atomic_write_text, jsonable
+from femngd.io import write_study_outputs
 from femngd.natural import ErrorMeter, build_model, build_objective
 from femngd.optim import build_optimizer
 from femngd.train import train
@@ -95,11 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rows = [row for n in args.n for row in run(n, "h1", args.eps, args.max_iterations)]
     rows += [row for n in args.l2_n for row in run(n, "l2", args.eps, args.max_iterations)]
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     text = table(rows)
-    atomic_write_text(out / "mesh_independence.json", json.dumps(jsonable(rows), indent=1))
-    atomic_write_text(out / "table.md", text + "\n")
+    out = write_study_outputs(args.out, "mesh_independence", rows, text)
     figure(rows, out / "mesh_independence.png")
     print(text)
     return 0
