@@ -36,7 +36,7 @@ from scipy.linalg.blas import dsyrk  # noqa: E402
 
 from femngd.kernels import point_gram  # noqa: E402
 from femngd.natural.solve import GramSolver  # noqa: E402
-from femngd.presets import poisson2d  # noqa: E402
+from femngd.presets import poisson2d, tune_allocator  # noqa: E402
 
 TARGETS = (1e-4, 1e-6, 1e-7)
 
@@ -156,7 +156,7 @@ def main() -> None:
                         help="iterations of the JAX-style baseline (seed 0; 0 skips it; needs jax)")
     args = parser.parse_args()
     seeds, its = (2, 60) if args.quick else (args.seeds, args.iterations)
-    print(host())
+    print(host(), "| malloc tuned:", tune_allocator())     # as the figures in docs/bench were measured
     for width in (32, 64):
         baseline = jax_baseline(width, args.jax_iterations) if args.jax_iterations > 0 else None
         run_net(f"2-{width}-1 tanh", lambda s: poisson2d(width, seed=s), seeds, its, baseline)

@@ -14,15 +14,12 @@ import io
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-import matplotlib
+import matplotlib.pyplot as plt   # (no backend forced: headless machines fall back to Agg by themselves)
+import matplotlib.ticker
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import matplotlib.ticker  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from femngd.io import atomic_write_bytes  # noqa: E402
+from femngd.io import atomic_write_bytes
 
 __all__ = [
     "save_figure", "plot_solutions", "plot_curves", "plot_convergence", "plot_error_vs_eps",

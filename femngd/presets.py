@@ -115,7 +115,7 @@ class Preset:
 
 
 def poisson2d(width: int = 32, hidden: tuple[int, ...] | None = None, n_grid: int = 28, boundary_per_side: int = 29,
-              seed: int = 0, init_std: float = 0.1, depth: int = 1, fast_allocator: bool = True,
+              seed: int = 0, init_std: float = 0.1, depth: int = 1, fast_allocator: bool = False,
               rcond: float | None = None, solve: str = "lstsq") -> Preset:
     """The ENGD 2D Poisson benchmark (module doc).
 
@@ -124,7 +124,8 @@ def poisson2d(width: int = 32, hidden: tuple[int, ...] | None = None, n_grid: in
     ``rcond``: the cutoff of the least-squares solve (default :func:`reference_rcond`); ``solve``:
     "lstsq" (SVD, the reference's) or "lstsq-qr" (QR with pivoting, faster; see
     :mod:`femngd.natural.solve`).
-    ``fast_allocator`` calls :func:`tune_allocator`. ``seed`` is kept for the CLI; the initial
+    ``fast_allocator=True`` calls :func:`tune_allocator` (it changes the whole process's malloc settings, so
+    it is opt-in; the benchmark uses it). ``seed`` is kept for the CLI; the initial
     parameters are ``preset.model.init(seed)``.
     """
     if not isinstance(depth, (int, np.integer)) or depth < 1:

@@ -6,7 +6,8 @@ stored as ``order_<metric>`` (None on the coarsest mesh).
 """
 from __future__ import annotations
 
-import math
+from ..fem.errors import observed_orders as fem_observed_orders
+
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,12 @@ ORDER_METRICS = ("l2_error_exact", "h1_error_exact", "relative_l2_error_exact")
 
 
 def observed_orders(h: list[float], errors: list[float | None]) -> list[float | None]:
-    """``[None, p_1, ...]`` with p_i = log(e_{i−1}/e_i)/log(h_{i−1}/h_i); None where undefined."""
+    """``[None, p_1, ...]``, aligned with the rows: p_i of :func:`femngd.fem.errors.observed_orders` for the
+    pair (i−1, i), None where an error is missing or not positive."""
     out: list[float | None] = [None]
     for (h0, e0), (h1, e1) in zip(zip(h, errors), zip(h[1:], errors[1:])):
         ok = None not in (e0, e1) and e0 > 0 and e1 > 0 and h0 != h1
-        out.append(math.log(e0 / e1) / math.log(h0 / h1) if ok else None)
+        out.append(float(fem_observed_orders([h0, h1], [e0, e1])[0]) if ok else None)
     return out
 
 
