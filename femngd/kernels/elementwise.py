@@ -24,7 +24,7 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["tanh", "tanh_halving", "tanh_scalar"]
+__all__ = ["tanh", "tanh_halving", "tanh_halving_fields", "tanh_scalar"]
 
 _ROUND = 6755399441055744.0                      # 1.5·2⁵²: (y + _ROUND) − _ROUND = round(y)
 _FLAGS = {"contract"}                            # fused multiply-adds only: no reassociation
@@ -81,8 +81,9 @@ def _direct_where_cancelling(z0, dz, s, t0, big_t, t):
 
 
 @njit(**_OPTIONS)
-def _tanh_halving(z0, dz, s0, coef, second, out):
-    """out[k, q] += Σ_i coef[k, i] σ(z0[i, q] + s0 2⁻ᵏ dz[i, q]), k = 0…K, σ = tanh or tanh″.
+def _tanh_halving(z0, dz, s0, coef, modes, out):
+    """out[f, k, q] += Σ_i coef[f, k, i] σ_f(z0[i, q] + s0 2⁻ᵏ dz[i, q]), k = 0…K, for every field f with
+    σ_f = tanh, tanh′ = 1 − t² or tanh″ = 2(t³ − t) (``modes[f]`` = 0, 1, 2): one recursion, all fields.
 
     Per neuron i and point q: T_K = tanh(s0 2⁻ᴷ dz) once, then T_{k−1} = 2T_k/(1 + T_k²) (doubling)
     and tanh(z0 + s0 2⁻ᵏ dz) = (t0 + T_k)/(1 + t0 T_k) (addition), two divisions per step instead
@@ -91,7 +92,7 @@ def _tanh_halving(z0, dz, s0, coef, second, out):
     (vectorized); z0, dz are (n, m).
     """
     n, m = z0.shape
-    levels = coef.shape[0] - 1
+    levels = coef.shape[1] - 1
     t0, big_t, t = np.empty(m), np.empty(m), np.empty(m)
     s_min = s0 * 0.5 ** levels
     for i in range(n):
@@ -110,9 +111,18 @@ def _tanh_halving(z0, dz, s0, coef, second, out):
                 n_bad += not d >= 0.5
             if n_bad:                            # t0 ≈ −T ≈ ±1: the addition formula cancels
                 _direct_where_cancelling(z0[i], dz[i], s0 * 0.5 ** k, t0, big_t, t)
-            c = coef[k, i]
-            for q in range(m):
-                out[k, q] += c * (2.0 * t[q] * (t[q] * t[q] - 1.0) if second else t[q])
+            for f in range(modes.shape[0]):
+                c = coef[f, k, i]
+                mode = modes[f]
+                if mode == 0:
+                    for q in range(m):
+                        out[f, k, q] += c * t[q]
+                elif mode == 1:
+                    for q in range(m):
+                        out[f, k, q] += c * (1.0 - t[q] * t[q])
+                else:
+                    for q in range(m):
+                        out[f, k, q] += c * (2.0 * t[q] * (t[q] * t[q] - 1.0))
 
 
 def tanh(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -143,11 +153,26 @@ def tanh_halving(z0: np.ndarray, dz: np.ndarray, s0: float, coef: np.ndarray,
     result agrees with direct evaluation to ~1e-14 relative to Σ|coef|.
     z0, dz: (n, m) (neurons × points); coef: (K + 1, n). Returns (K + 1, m).
     """
+    coef = np.asarray(coef, dtype=np.float64)
+    if coef.ndim != 2:
+        raise ValueError(f"tanh_halving: need coef (K + 1, n), got {coef.shape}")
+    return tanh_halving_fields(z0, dz, s0, coef[None], (2 if second else 0,))[0]
+
+
+def tanh_halving_fields(z0: np.ndarray, dz: np.ndarray, s0: float, coef: np.ndarray,
+                        derivatives: tuple[int, ...]) -> np.ndarray:
+    """:func:`tanh_halving` for several fields at once: S_fkq = Σ_i coef_fki σ^(j_f)(z0_iq + s0 2⁻ᵏ dz_iq),
+    j_f = ``derivatives[f]`` ∈ {0, 1, 2} (tanh, tanh′, tanh″), sharing one doubling recursion.
+
+    coef: (F, K + 1, n). Returns (F, K + 1, m).
+    """
     z0, dz = np.ascontiguousarray(z0, dtype=np.float64), np.ascontiguousarray(dz, dtype=np.float64)
     coef = np.ascontiguousarray(coef, dtype=np.float64)
-    if z0.ndim != 2 or dz.shape != z0.shape or coef.ndim != 2 or coef.shape[1] != z0.shape[0]:
-        raise ValueError(f"tanh_halving: need z0, dz (n, m) and coef (K + 1, n); "
-                         f"got {z0.shape}, {dz.shape}, {coef.shape}")
-    out = np.zeros((coef.shape[0], z0.shape[1]))
-    _tanh_halving(z0, dz, float(s0), coef, bool(second), out)
+    modes = np.asarray(derivatives, dtype=np.int64)
+    if (z0.ndim != 2 or dz.shape != z0.shape or coef.ndim != 3 or coef.shape[2] != z0.shape[0]
+            or modes.shape != (coef.shape[0],) or np.any((modes < 0) | (modes > 2))):
+        raise ValueError(f"tanh_halving: need z0, dz (n, m), coef (F, K + 1, n) and F derivative orders in "
+                         f"0..2; got {z0.shape}, {dz.shape}, {coef.shape}, {tuple(derivatives)}")
+    out = np.zeros((coef.shape[0], coef.shape[1], z0.shape[1]))
+    _tanh_halving(z0, dz, float(s0), coef, modes, out)
     return out

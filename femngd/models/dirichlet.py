@@ -88,6 +88,31 @@ class HardDirichlet(Model):
         ll = _call("lift_laplacian", self.lift_laplacian, x, (m,)) if order >= 2 else None
         return lv, lg, ll
 
+    @property
+    def supports_halving(self) -> bool:
+        """:meth:`halving_fields` is available (the inner model has it)."""
+        return bool(getattr(self.model, "supports_halving", False))
+
+    def halving_fields(self, theta: np.ndarray, d: np.ndarray, s0: float, levels: int, x: np.ndarray,
+                       fields: tuple[str, ...] = ("value",)) -> dict[str, np.ndarray]:
+        """The requested fields of v at the grid line search's steps θ + s0 2⁻ᵏ d from the inner model's,
+        by the product rule with the fixed distance d(x) and lift ℓ(x): v = dN + ℓ, ∇v = N∇d + d∇N + ∇ℓ,
+        Δv = NΔd + 2∇d·∇N + dΔN + Δℓ. Arrays (K + 1, m[, dim])."""
+        x = check_points(x, self.dim)
+        need = {"value"} | ({"grad"} if ("grad" in fields or "laplacian" in fields) else set()) | (set(fields) & {"laplacian"})
+        inner = self.model.halving_fields(theta, d, s0, levels, x, fields=tuple(sorted(need)))
+        dist, gd, ld = unit_distance(x)
+        lv, lg, ll = self._lift_fields(x, 2 if "laplacian" in fields else 1 if "grad" in fields else 0)
+        N = inner["value"]
+        out = {}
+        if "value" in fields:
+            out["value"] = dist * N + lv
+        if "grad" in fields:
+            out["grad"] = N[:, :, None] * gd + dist[:, None] * inner["grad"] + lg
+        if "laplacian" in fields:
+            out["laplacian"] = N * ld + 2.0 * np.einsum("md,kmd->km", gd, inner["grad"]) + dist * inner["laplacian"] + ll
+        return out
+
     def evaluate(self, theta, x, order: int = 0, jacobian: bool = False) -> Evaluation:
         """v = dN + ℓ and, by the product rule (module doc), ∇v, Δv and their θ-Jacobians."""
         x = check_points(x, self.dim)

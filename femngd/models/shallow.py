@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..kernels.elementwise import tanh_halving
+from ..kernels.elementwise import tanh_halving_fields
 from .activations import activation as make_activation
 from .base import Evaluation, Model, check_points, check_theta, seeded_rng
 
@@ -113,15 +113,44 @@ class ShallowNetwork(Model):
         if field not in ("value", "laplacian"):
             raise ValueError(f"field: must be 'value' or 'laplacian', got {field!r}")
         theta, d = check_theta(theta, self.n_params), np.asarray(d, dtype=float)
+        return self.halving_fields(theta, d, s0, levels, x, fields=(field,))[field]
+
+    def halving_fields(self, theta: np.ndarray, d: np.ndarray, s0: float, levels: int, x: np.ndarray,
+                       fields: tuple[str, ...] = ("value",)) -> dict[str, np.ndarray]:
+        """The requested ``fields`` among v (K+1, m), ∇v (K+1, m, dim), Δv (K+1, m) at θ + s_k d, s_k = s0 2⁻ᵏ.
+
+        With W(s) = W + s δW, c(s) = c + s δc:  v = Σ c_i tanh(z_i) + c_0,  ∇v = Σ c_i W_i tanh′(z_i),
+        Δv = Σ c_i |W_i|² tanh″(z_i); one shared doubling recursion for all requested fields
+        (:func:`femngd.kernels.elementwise.tanh_halving_fields`).
+        """
+        if not self.supports_halving:
+            raise ValueError(f"evaluate_halving: needs a tanh network, got {self.activation.name!r}")
+        unknown = set(fields) - {"value", "grad", "laplacian"}
+        if unknown:
+            raise ValueError(f"field: must be 'value', 'grad' or 'laplacian', got {sorted(unknown)[0]!r}")
+        theta, d = check_theta(theta, self.n_params), np.asarray(d, dtype=float)
         x = check_points(x, self.dim)
         (W, b, c, c0), (dW, db, dc, dc0) = self.unpack(theta), self.unpack(d)
         s = s0 * 0.5 ** np.arange(int(levels) + 1)
         z0, dz = W @ x.T + b[:, None], dW @ x.T + db[:, None]
-        weights = c + s[:, None] * dc
-        if field == "laplacian":
-            Ws = W + s[:, None, None] * dW
-            return tanh_halving(z0, dz, s0, weights * np.sum(Ws * Ws, axis=2), second=True)
-        return tanh_halving(z0, dz, s0, weights) + (c0 + s * dc0)[:, None]
+        weights = c + s[:, None] * dc                                   # (K+1, n)
+        Ws = W + s[:, None, None] * dW if ("grad" in fields or "laplacian" in fields) else None
+        parts = {"value": ([weights], [0]),
+                 "grad": ([weights * Ws[:, :, k] for k in range(self.dim)] if "grad" in fields else [], [1] * self.dim),
+                 "laplacian": ([weights * np.sum(Ws * Ws, axis=2)] if "laplacian" in fields else [], [2])}
+        names = [name for name in ("value", "grad", "laplacian") if name in fields]
+        coef = [a for name in names for a in parts[name][0]]
+        modes = tuple(m for name in names for m in parts[name][1])
+        out = tanh_halving_fields(z0, dz, s0, np.stack(coef), modes)
+        result, row = {}, 0
+        for name in names:
+            size = self.dim if name == "grad" else 1
+            block = out[row: row + size]
+            row += size
+            result[name] = np.moveaxis(block, 0, 2) if name == "grad" else block[0]
+        if "value" in result:
+            result["value"] = result["value"] + (c0 + s * dc0)[:, None]
+        return result
 
     def _blocks(self, J: np.ndarray, bias: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Views (dW (m, width, dim), db, dc) into a Jacobian J (m, p); sets the c_0 column."""

@@ -251,22 +251,23 @@ class StrongResidual(TangentObjective):
 
     def losses_along(self, theta: np.ndarray, d: np.ndarray, steps: np.ndarray) -> np.ndarray:
         """[L(θ + s d) for s in steps]; for halving steps s_k = s0 2⁻ᵏ and a model with
-        ``evaluate_halving`` (shallow tanh networks, no advection) all at once (same values to
-        rounding, a fraction of the cost)."""
+        ``halving_fields`` (shallow tanh networks, also inside the hard-constraint wrapper) all at once,
+        advection included (same values to rounding, a fraction of the cost)."""
         steps = np.asarray(steps, dtype=float)
         halving = (steps.size > 1 and steps[0] > 0 and np.array_equal(steps[1:], 0.5 * steps[:-1])
-                   and getattr(self.model, "supports_halving", False) and self.velocity is None)
+                   and getattr(self.model, "supports_halving", False))
         if not halving:
             return super().losses_along(theta, d, steps)
-
-        def along(x, field):
-            return self.model.evaluate_halving(theta, d, steps[0], steps.size - 1, x, field)
-
-        R = -self.problem.eps * along(self.points, "laplacian") - self.source
+        levels = steps.size - 1
+        fields = self.model.halving_fields(theta, d, steps[0], levels, self.points,
+                                           fields=("laplacian",) if self.velocity is None else ("grad", "laplacian"))
+        R = -self.problem.eps * fields["laplacian"] - self.source
+        if self.velocity is not None:
+            R += np.einsum("kmd,md->km", fields["grad"], self.velocity)
         losses = 0.5 * (R * R) @ self.weights
         if self.boundary is not None:
             by, bw, g = self.boundary
-            B = along(by, "value") - g
+            B = self.model.halving_fields(theta, d, steps[0], levels, by)["value"] - g
             losses += 0.5 * (B * B) @ bw
         return losses
 
