@@ -216,12 +216,22 @@ def _by_label(rows: Sequence[dict], x_key: str, y_key: str) -> dict[str, tuple[n
     return out
 
 
+def _spaced(values: np.ndarray, ratio: float = 1.6) -> np.ndarray:
+    """Sorted positive ``values`` thinned so consecutive kept ones differ by a factor ≥ ``ratio`` (log-axis
+    tick labels that do not overlap); the largest value is always kept."""
+    kept: list[float] = []
+    for value in sorted(values[values > 0], reverse=True):
+        if not kept or kept[-1] / value >= ratio:
+            kept.append(float(value))
+    return np.array(kept[::-1])
+
+
 def _log_axes(ax, data: dict[str, tuple[np.ndarray, ...]], xlabel: str, ylabel: str) -> None:
     """Log-log axes with x ticks at the data points (no crowded minor labels)."""
     ax.set_xscale("log")
     ax.set_yscale("log")
     if data:
-        ticks = np.unique(np.concatenate([d[0] for d in data.values()]))
+        ticks = _spaced(np.unique(np.concatenate([d[0] for d in data.values()])))
         ax.set_xticks(ticks, [f"{t:.3g}" for t in ticks])
         ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xlabel(xlabel)
@@ -250,7 +260,7 @@ def plot_convergence(rows: Sequence[dict], metric: str = "l2_error_exact",
         first = next(iter(data.values()))
         for k, ls in zip(slopes, (":", "--", "-.")):
             anchor = 0.5 * first[1][0] / first[0][0] ** k  # through half the finest error
-            ax.plot(h_all, anchor * h_all**k, color="0.4", ls=ls, lw=1, label=f"reference slope {k}: C h^{k}")
+            ax.plot(h_all, anchor * h_all**k, color="0.4", ls=ls, lw=1, label=f"reference slope {k}: $C\\,h^{k}$")
     _log_axes(ax, data, "mesh size h", METRIC_LABELS.get(metric, metric))
     ax.set_title(title or f"Convergence in h: {metric}", fontsize=10)
     return fig

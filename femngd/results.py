@@ -9,8 +9,9 @@ solution, a trained model, the exact solution and the pointwise errors — and d
 
 2D figures use ``tripcolor`` on the mesh triangles (P2 fields on the vertices of the once-refined
 mesh, so their curvature shows), the perceptually uniform, greyscale-safe ``cividis`` map, and
-the pointwise error |u_h − u| on a log scale. Points used by the loss (sampling, adaptive points)
-are drawn over the error when the result carries them.
+the pointwise error |u_h − u| on a log scale, zoomed once more around its maximum with the mesh
+edges. Points used by the loss (sampling, adaptive points) are drawn over the error when the
+result carries them.
 """
 from __future__ import annotations
 
@@ -55,12 +56,14 @@ class FieldResult:
 
     # --- figures ------------------------------------------------------------------------------
 
-    def plot(self, ax=None):
+    def plot(self, ax=None, field: str = "solution"):
         """Draw the result; returns the matplotlib Figure.
 
         1D: the fields against x on ``ax`` (or a new figure). 2D: with ``ax`` the main field on that
-        Axes; without, a row of panels: the main field, log10 of its pointwise error against the exact
-        solution (with the loss's points), and trained − Galerkin when both are present.
+        Axes (``field="error"``: its pointwise error against the exact solution, log scale, with the
+        loss's points); without, a row of panels: the main field, log10 of its pointwise error against the exact
+        solution (with the loss's points), trained − Galerkin when both are present, and the error
+        again zoomed on the square around its maximum (:meth:`zoom_window`) with the mesh drawn.
         """
         import matplotlib.pyplot as plt
 
@@ -68,21 +71,30 @@ class FieldResult:
             fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6.4, 4.0))
             self._plot_1d(ax)
             return fig
+        if field not in ("solution", "error"):
+            raise ValueError(f"field: must be 'solution' or 'error', got {field!r}")
         if ax is not None:
-            self._tripcolor(ax, self.fields[self.main], f"{self.main} solution", "u")
+            if field == "error":
+                self._error_panel(ax, self.error(), self.title)
+            else:
+                self._tripcolor(ax, self.fields[self.main], f"{self.main} solution", "u")
             return ax.figure
         panels = [(self.fields[self.main], f"{self.main} solution", "u", False)]
         if "exact" in self.fields:
-            panels.append((np.abs(self.fields[self.main] - self.fields["exact"]), f"|{self.main} − exact|",
-                           "pointwise error", True))
+            panels.append((self.error(), f"|{self.main} − exact|", "pointwise error", True))
         if "trained" in self.fields and "galerkin" in self.fields:
             panels.append((self.fields["trained"] - self.fields["galerkin"], "trained − Galerkin", "difference",
                            False))
+        if "exact" in self.fields:
+            panels.append((panels[1][0], "zoom: where the error is largest", "pointwise error", True))
         fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 4.0), squeeze=False)
         for axis, (values, title, label, log) in zip(axes[0], panels):
-            self._tripcolor(axis, values, title, label, log=log)
-            if log and self.loss_points is not None:
-                axis.plot(*self.loss_points.T[:2], ".", ms=1.5, color="white", alpha=0.6, label="loss points")
+            if log:
+                self._error_panel(axis, values, title)
+            else:
+                self._tripcolor(axis, values, title, label)
+        if "exact" in self.fields:
+            self._zoom(axes[0][-1], panels[1][0])
         fig.suptitle(self.title, fontsize=10)
         fig.tight_layout()
         return fig
@@ -121,6 +133,37 @@ class FieldResult:
         ax.set_xlabel("x")
         ax.set_ylabel("y")
         ax.set_title(title, fontsize=9)
+
+    def error(self) -> np.ndarray:
+        """|main field − exact| at the vertices (ValueError when the exact solution is unknown)."""
+        if "exact" not in self.fields:
+            raise ValueError("error: this problem has no exact solution")
+        return np.abs(self.fields[self.main] - self.fields["exact"])
+
+    def _error_panel(self, ax, values: np.ndarray, title: str) -> None:
+        """Log-scale pointwise error with the loss's points drawn over it."""
+        self._tripcolor(ax, values, title, "pointwise error", log=True)
+        if self.loss_points is not None:
+            ax.plot(*self.loss_points.T[:2], ".", ms=1.5, color="white", alpha=0.6, label="loss points")
+
+    def zoom_window(self, values: np.ndarray, fraction: float = 0.08) -> tuple[tuple[float, float], ...]:
+        """((x0, x1), (y0, y1)): a square of half-width ``fraction`` × the domain's extent around the vertex
+        where ``values`` is largest, moved inside the domain's bounding box (found from the data, never
+        from where a layer is expected)."""
+        lo, hi = self.points.min(axis=1), self.points.max(axis=1)
+        half = fraction * float(np.max(hi - lo))
+        centre = np.clip(self.points[:, int(np.argmax(values))], lo + half, hi - half)
+        return tuple((float(c - half), float(c + half)) for c in centre)
+
+    def _zoom(self, ax, values: np.ndarray) -> None:
+        """Limit ``ax`` to :meth:`zoom_window` and draw the mesh edges there."""
+        import matplotlib.tri as mtri
+
+        (x0, x1), (y0, y1) = self.zoom_window(values)
+        ax.triplot(mtri.Triangulation(self.points[0], self.points[1], self.cells[:3].T), lw=0.2, color="0.85",
+                   alpha=0.7)
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)
 
     def save_plot(self, path: str | Path) -> Path:
         """Write :meth:`plot` as a PNG (150 dpi), atomically."""

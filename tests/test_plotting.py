@@ -86,3 +86,23 @@ def test_solutions_inset_zooms_on_the_layer_and_files_are_written(tmp_path):
     assert [p.name for p in paths] == ["solutions.png", "solutions.pdf"]
     assert paths[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and paths[1].read_bytes()[:5] == b"%PDF-"
     assert sorted(p.name for p in (tmp_path / "figs").iterdir()) == ["solutions.pdf", "solutions.png"]
+
+
+def test_convergence_tick_labels_do_not_overlap_with_shishkin_mesh_sizes():
+    """Shishkin h (largest cell) sits next to the uniform 1/N: the x tick labels keep a factor 1.6 apart."""
+    n = np.array([8, 16, 32, 64, 128, 256])
+    rows = [{"label": "galerkin", "kind": "galerkin", "h": 1 / k, "l2_error_exact": 1 / k**2} for k in n]
+    rows += [{"label": "shishkin", "kind": "shishkin", "h": 1.92 / k, "l2_error_exact": 0.1 / k**2} for k in n]
+    fig = plotting.plot_convergence(rows)
+    ticks = np.sort(fig.axes[0].get_xticks())
+    assert ticks.size >= 5 and np.all(ticks[1:] / ticks[:-1] >= 1.6) and ticks[-1] == 1.92 / 8
+    plotting.plt.close(fig)
+
+
+def test_convergence_title_names_the_shishkin_meshes():
+    from femngd.studies.convergence import setup_title
+
+    config = {"problem": "layer_1d", "mesh": {"kind": "uniform", "degree": 1}, "references": ["galerkin"]}
+    assert "Shishkin" not in setup_title(config, 0.01) and "uniform meshes, P1" in setup_title(config, 0.01)
+    config["references"].append("shishkin")
+    assert "Shishkin curve: Shishkin meshes" in setup_title(config, 0.01)

@@ -73,3 +73,33 @@ def test_plot_draws_into_an_existing_axes(dim):
     assert galerkin_result(problem, space).plot(ax=ax) is fig
     assert ax.has_data()
     plt.close(fig)
+
+
+def test_2d_figure_zooms_on_the_largest_error_with_the_mesh():
+    problem = corner_layer_2d(1e-2)
+    space = FESpace(make_mesh("uniform", 16, 2))
+    result = galerkin_result(problem, space)
+    error = result.fields["error_galerkin"]
+    (x0, x1), (y0, y1) = result.zoom_window(error)
+    peak = result.points[:, np.argmax(error)]
+    assert x0 <= peak[0] <= x1 and y0 <= peak[1] <= y1
+    assert x1 - x0 == pytest.approx(0.16) and y1 - y0 == pytest.approx(0.16)
+    assert 0 <= x0 and x1 <= 1 + 1e-12 and 0 <= y0 and y1 <= 1 + 1e-12
+    fig = result.plot()
+    titles = [ax.get_title() for ax in fig.axes]
+    zoom = fig.axes[titles.index("zoom: where the error is largest")]
+    assert zoom.get_xlim() == pytest.approx((x0, x1)) and zoom.get_ylim() == pytest.approx((y0, y1))
+    plt.close(fig)
+
+
+def test_demo_2d_case_maps_the_errors_of_four_methods(tmp_path):
+    from femngd.studies.demo import corner_layer_case
+
+    case = corner_layer_case(tmp_path, {"n": 8, "network_n": 4, "width": 4, "iterations": 2})
+    assert len(case["rows"]) == 4 and case["figures"][0] == "figures/corner_layer_eps0.01.png"
+    errors = [row["relative_l2_error_exact"] for row in case["rows"]]
+    assert errors[2] < errors[0]                       # the Shishkin mesh resolves the layer, the uniform one not
+    assert [row["method"].split(",")[0] for row in case["rows"]][:3] == ["Galerkin", "SUPG", "Galerkin"]
+    assert all(np.isfinite(e) and e > 0 for e in errors)
+    image = plt.imread(tmp_path / case["figures"][0])
+    assert image.shape[1] > 4 * image.shape[0] / 2

@@ -5,7 +5,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 __all__ = ["register", "add_output_arguments", "executor_from_args", "report", "run_and_report"]
 
@@ -34,34 +34,45 @@ def executor_from_args(args: argparse.Namespace):
     return make_executor(args.executor, workers=args.workers, scheduler=args.scheduler)
 
 
-def report(payload: dict[str, Any], out_dir: Path, as_json: bool) -> int:
-    """Print the summary (table or JSON) on stdout."""
+def report(payload: dict[str, Any], out_dir: Path, as_json: bool, cases: dict[str, dict] | None = None) -> int:
+    """Print the summary (table or JSON) on stdout, then the extra ``cases`` ({name: {"rows", "figures"}})."""
     from femngd.studies.report import COLUMNS, format_table
 
-    config = payload["config"]
+    config, cases = payload["config"], cases or {}
+    figures = payload["figures"] + [f for case in cases.values() for f in case["figures"]]
     if as_json:
         doc = {"study": config["study"], "name": config["name"], "out": str(out_dir),
-               "summary": payload["summary"], "figures": payload["figures"]}
+               "summary": payload["summary"], "figures": figures,
+               **{name: case["rows"] for name, case in cases.items()}}
         json.dump(doc, sys.stdout, indent=1)
         print()
         return 0
     print(f"{config['study']} '{config['name']}': {config['problem']}, results in {out_dir}/")
     print(format_table(payload["summary"], COLUMNS[config["study"]]))
-    if payload["figures"]:
-        pngs = [f for f in payload["figures"] if f.endswith(".png")]
+    for name, case in cases.items():
+        print(f"\n{name}:")
+        print(format_table(case["rows"], list(case["rows"][0])))
+    if figures:
+        pngs = [f for f in figures if f.endswith(".png")]
         print(f"figures ({len(pngs)} PNG + PDF): {', '.join(pngs)}")
     return 0
 
 
-def run_and_report(config: dict[str, Any], args: argparse.Namespace) -> int:
-    """Run ``config`` with the command-line executor and output options; print the summary."""
+def run_and_report(config: dict[str, Any], args: argparse.Namespace,
+                   cases: dict[str, Callable[[Path, bool], dict]] | None = None) -> int:
+    """Run ``config`` with the command-line executor and output options, then each extra case
+    (``cases[name](out_dir, progress) -> {"rows", "figures"}``, rows also saved as ``out_dir/<name>.json``);
+    print the summary."""
+    from femngd.io import atomic_write_json, check_writable_dir
     from femngd.studies import run_study
-
-    from femngd.io import check_writable_dir
 
     out_dir = check_writable_dir(args.out or Path("femngd-results") / config["name"])
     payload = run_study(config, out_dir, executor=executor_from_args(args), progress=not args.quiet)
-    return report(payload, out_dir, args.json)
+    done = {}
+    for name, case in (cases or {}).items():
+        done[name] = case(out_dir, not args.quiet)
+        atomic_write_json(out_dir / f"{name}.json", done[name]["rows"])
+    return report(payload, out_dir, args.json, done)
 
 
 def _run(args: argparse.Namespace) -> int:

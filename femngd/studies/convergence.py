@@ -43,6 +43,15 @@ def summarize(config: dict[str, Any], records: list[dict[str, Any]]) -> list[dic
     return table
 
 
+def setup_title(config: dict[str, Any], eps: float) -> str:
+    """"problem, ε, mesh kind, Pk" for figure titles, saying which curves live on Shishkin meshes."""
+    kind = config["mesh"]["kind"]
+    title = f"{config['problem']}, ε = {eps:.3g}, {kind} meshes, P{config['mesh']['degree']}"
+    if "shishkin" in config.get("references", ()) and kind != "shishkin":
+        title += "\n(Shishkin curve: Shishkin meshes with the same cells, h = largest cell)"
+    return title
+
+
 def figures(config: dict[str, Any], records: list[dict[str, Any]],
             summary: list[dict[str, Any]], out: Path) -> list[Path]:
     """Per ε: error vs h (L2 with slopes k, k+1; H1 with slopes k−1.., k) and the finest-mesh figures."""
@@ -52,7 +61,7 @@ def figures(config: dict[str, Any], records: list[dict[str, Any]],
     paths: list[Path] = []
     for eps in config["eps"]:
         rows = [r for r in summary if r["eps"] == eps]
-        setup = f"{config['problem']}, ε = {eps:.3g}, {config['mesh']['kind']} meshes, P{k}"
+        setup = setup_title(config, eps)
         for metric, slopes in (("l2_error_exact", (k, k + 1)), ("h1_error_exact", (k,)),
                                ("relative_l2_error_galerkin", (k, k + 1))):
             if any((r.get(metric) or 0) > 0 for r in rows):
