@@ -72,3 +72,41 @@ def test_error_report_in_one_pass_equals_the_separate_errors():
     assert report["h1_error"] == pytest.approx(h1_error(space, u, problem.exact_grad), rel=1e-12)
     assert report["relative_h1_error"] == pytest.approx(relative_h1_error(space, u, problem.exact_grad), rel=1e-12)
     assert report["max_nodal_error"] == max_nodal_error(space, u, problem.exact)
+
+
+@pytest.mark.parametrize("kind", ["uniform", "shishkin", "lshape"])
+def test_p1_triangle_quadrature_equals_scikit_fem_basis(kind):
+    """The chunked P1 error quadrature (no scikit-fem basis) = CellBasis.interpolate on the same rule."""
+    from femngd.fem import corner_layer_2d, galerkin, make_mesh, shipped_mesh, smooth_2d
+    from femngd.fem import errors
+
+    mesh = shipped_mesh(kind) if kind == "lshape" else make_mesh(kind, 8, 2, eps=1e-2)
+    problem = smooth_2d(1.0) if kind == "lshape" else corner_layer_2d(1e-2)
+    space = FESpace(mesh)
+    u = galerkin(problem, space)
+    chunks = list(errors._p1_triangle_chunks(space, u, chunk=37))          # several chunks, a ragged last one
+    assert len(chunks) == -(-mesh.t.shape[1] // 37)
+    fast = [np.concatenate(arrays) for arrays in zip(*chunks)]
+    (basis,) = errors.error_bases(space)
+    field = basis.interpolate(u)
+    reference = (np.asarray(field).ravel(), np.asarray(field.grad).reshape(2, -1).T,
+                 np.asarray(basis.global_coordinates()).reshape(2, -1).T, np.asarray(basis.dx).ravel())
+    for a, b in zip(fast, reference):
+        assert np.allclose(a, b, rtol=0, atol=1e-12 * max(1.0, np.abs(b).max()))
+
+
+@pytest.mark.parametrize("mesh_name, degree", [("shishkin", 1), ("uniform", 2), ("lshape", 1), ("1d", 2)])
+def test_exact_quadrature_matrices_equal_the_high_order_ones(mesh_name, degree):
+    """M, K and constant-velocity C on the order-2k basis = on the space's order-(2k+4) basis (round-off)."""
+    from femngd.fem import forms, make_mesh, shipped_mesh, uniform_mesh_1d
+
+    mesh = {"shishkin": lambda: make_mesh("shishkin", 8, 2, eps=1e-2), "uniform": lambda: make_mesh("uniform", 6, 2),
+            "lshape": lambda: shipped_mesh("lshape"), "1d": lambda: uniform_mesh_1d(7)}[mesh_name]()
+    space = FESpace(mesh, degree=degree)
+    b = np.array([1.0, 0.5])[: space.dim]
+    reference = (forms.mass.assemble(space.basis), forms.stiffness.assemble(space.basis),
+                 forms.advection.assemble(space.basis, b=np.broadcast_to(b.reshape(-1, 1, 1),
+                                                                        (space.dim, *space.basis.dx.shape))))
+    for fast, slow in zip((space.mass(), space.stiffness(), space.advection(b)), reference):
+        assert abs(fast - slow).max() <= 1e-13 * abs(slow).max()
+    assert space.exact_basis.dx.shape[1] < space.basis.dx.shape[1]            # really the cheaper rule

@@ -13,13 +13,18 @@ __all__ = ["register", "solve_reference"]
 
 
 def solve_reference(problem, space, stabilization: str = "none") -> tuple[dict[str, Any], Any]:
-    """Solve and measure: (dofs, errors against the exact solution, overshoot, seconds; the DOF vector)."""
-    from femngd.fem import error_report, galerkin, supg
+    """Solve and measure: (dofs, mesh Péclet number, errors against the exact solution, overshoot, seconds of
+    assembly and solve; the DOF vector)."""
+    from femngd.fem import assemble_system, error_report
+    from femngd.fem.galerkin import mesh_peclet
 
     start = time.perf_counter()
-    u = supg(problem, space) if stabilization == "supg" else galerkin(problem, space)
+    system = assemble_system(problem, space, stabilization=stabilization)
+    u = system.solve()
     seconds = time.perf_counter() - start
-    out: dict[str, Any] = {"dofs": int(space.n_dofs), **error_report(space, u, problem.exact, problem.exact_grad)}
+    peclet = system.peclet if system.peclet is not None else mesh_peclet(problem, space)
+    out: dict[str, Any] = {"dofs": int(space.n_dofs), "mesh_peclet": peclet,
+                           **error_report(space, u, problem.exact, problem.exact_grad)}
     if problem.exact is not None:
         out["overshoot"] = float(max(0.0, u.max() - problem.exact(space.dof_locations).max()))
     out["seconds"] = seconds
@@ -27,12 +32,10 @@ def solve_reference(problem, space, stabilization: str = "none") -> tuple[dict[s
 
 
 def _run(args: argparse.Namespace) -> int:
-    from femngd.fem.galerkin import mesh_peclet
-
     check_figure_paths(args)
     problem, space = discretization_from_args(args)
     result, u = solve_reference(problem, space, args.stabilization)
-    peclet = mesh_peclet(problem, space)
+    peclet = result["mesh_peclet"]
     if args.stabilization == "none" and args.mesh != "shishkin" and peclet > 1.0:
         print(f"femngd: warning: mesh Péclet number {peclet:.2g} > 1: unstabilized Galerkin oscillates on this mesh; "
               "use --stabilization supg or --mesh shishkin", file=sys.stderr)
