@@ -49,3 +49,27 @@ def test_convergence_study_gives_order_two_in_l2(tmp_path):
     payload = run_study(config, tmp_path, progress=False)
     orders = [r["order_l2_error_exact"] for r in payload["summary"] if r["label"] == "galerkin"]
     assert orders[0] is None and all(abs(p - 2.0) < 0.15 for p in orders[1:])
+
+
+def test_shishkin_reference_in_2d_is_the_galerkin_solution_on_the_2d_shishkin_mesh():
+    """Studies build meshes with femngd.fem.make_mesh: the 2D Shishkin mesh too (issue 13: one mesh builder)."""
+    eps, n = 1e-2, 8
+    specs = {kind: {"kind": kind, "label": kind, "problem": "corner_layer_2d", "eps": eps,
+                    "mesh": {"kind": "uniform", "n": n, "degree": 1}} for kind in ("galerkin", "shishkin")}
+    results = {kind: run_spec(s) for kind, s in specs.items()}
+    problem = fem.corner_layer_2d(eps)
+    space = fem.FESpace(fem.make_mesh("shishkin", n, 2, eps=eps))
+    expected = fem.relative_l2_error(space, fem.galerkin(problem, space), problem.exact)
+    assert results["shishkin"]["relative_l2_error_exact"] == pytest.approx(expected, rel=1e-10)
+    assert results["shishkin"]["relative_l2_error_exact"] < results["galerkin"]["relative_l2_error_exact"]
+
+
+def test_study_problem_names_are_the_fem_registry():
+    from femngd.studies.config import PROBLEMS
+
+    assert PROBLEMS == tuple(fem.PROBLEM_REGISTRY)
+    for name, (cli_name, dim) in fem.PROBLEM_REGISTRY.items():
+        problem = fem.problem_by_name(name, 0.05)
+        assert problem.dim == dim and problem.name == fem.make_problem(cli_name, 0.05, dim).name
+    with pytest.raises(ValueError, match="problem"):
+        fem.problem_by_name("layer", 0.1)

@@ -1,6 +1,6 @@
 """Finite elements for −εΔu + b·∇u = f: problems, meshes, spaces, Galerkin/SUPG, errors."""
-from .problems import (PROBLEM_NAMES, AdvectionDiffusion, check_eps, corner_layer_2d, layer_1d, layer_profile,
-                       make_problem, poisson_2d, smooth_1d, smooth_2d)
+from .problems import (PROBLEM_NAMES, PROBLEM_REGISTRY, AdvectionDiffusion, check_eps, corner_layer_2d, layer_1d,
+                       layer_profile, make_problem, poisson_2d, problem_by_name, smooth_1d, smooth_2d)
 from .meshes import (MESH_KINDS, graded_mesh_1d, make_mesh, shishkin_mesh_1d, shishkin_mesh_2d, shishkin_transition,
                      uniform_mesh_1d, unit_square_mesh)
 from .spaces import FESpace
@@ -10,7 +10,7 @@ from .errors import (error_report, h1_error, l2_error, l2_norm, max_nodal_error,
 
 __all__ = [
     "AdvectionDiffusion", "check_eps", "layer_1d", "layer_profile", "corner_layer_2d", "smooth_2d",
-    "poisson_2d", "smooth_1d", "make_problem", "PROBLEM_NAMES", "make_mesh", "MESH_KINDS",
+    "poisson_2d", "smooth_1d", "make_problem", "PROBLEM_NAMES", "PROBLEM_REGISTRY", "problem_by_name", "make_mesh", "MESH_KINDS",
     "shishkin_mesh_2d", "uniform_mesh_1d", "graded_mesh_1d", "shishkin_mesh_1d", "shishkin_transition",
     "unit_square_mesh", "FESpace", "LinearSystem",
     "assemble_system", "galerkin", "supg", "solve_system", "l2_error", "l2_norm", "h1_error",

@@ -30,6 +30,8 @@ __all__ = [
     "smooth_1d",
     "make_problem",
     "PROBLEM_NAMES",
+    "PROBLEM_REGISTRY",
+    "problem_by_name",
     "check_eps",
 ]
 
@@ -351,6 +353,18 @@ def poisson_2d() -> AdvectionDiffusion:
 
 #: problem names accepted by :func:`make_problem` (and the CLI's ``--problem``)
 PROBLEM_NAMES = ("layer", "smooth", "poisson")
+
+#: every reference problem by its function's name (study configs): name → (CLI name, dimension)
+PROBLEM_REGISTRY = {"layer_1d": ("layer", 1), "smooth_1d": ("smooth", 1), "corner_layer_2d": ("layer", 2),
+                    "smooth_2d": ("smooth", 2), "poisson_2d": ("poisson", 2)}
+
+
+def problem_by_name(name: str, eps: float) -> AdvectionDiffusion:
+    """The problem registered as ``name`` in :data:`PROBLEM_REGISTRY` (ε is ignored by poisson_2d)."""
+    if name not in PROBLEM_REGISTRY:
+        raise ValueError(f"problem: must be one of {', '.join(PROBLEM_REGISTRY)}, got {name!r}")
+    cli_name, dim = PROBLEM_REGISTRY[name]
+    return make_problem(cli_name, eps, dim)
 
 
 def make_problem(name: str, eps: float, dim: int = 1) -> AdvectionDiffusion:

@@ -85,24 +85,13 @@ def plot_points(dim: int, eps: float, n: int = 400) -> np.ndarray:
 # --- reference runs (femngd.fem) ---------------------------------------------------------------
 
 def _problem(spec: dict[str, Any]):
-    factory = getattr(fem, spec["problem"], None)
-    if factory is None:
-        raise ValueError(f"problem: femngd.fem has no problem {spec['problem']!r}")
-    if spec["problem"] == "poisson_2d":
-        return factory()
-    return factory(eps=spec["eps"])
+    return fem.problem_by_name(spec["problem"], spec["eps"])
 
 
 def _space(problem, mesh_spec: dict[str, Any], eps: float):
-    """FESpace on the spec's mesh: uniform (1D/2D) or Shishkin (1D)."""
-    n, degree = mesh_spec["n"], mesh_spec["degree"]
-    if mesh_spec["kind"] == "shishkin":
-        mesh = fem.shishkin_mesh_1d(n, eps, degree=degree)
-    elif problem.dim == 1:
-        mesh = fem.uniform_mesh_1d(n)
-    else:
-        mesh = fem.unit_square_mesh(n)
-    return fem.FESpace(mesh, degree=degree)
+    """FESpace on the spec's mesh (:func:`femngd.fem.make_mesh`: uniform or Shishkin, 1D or 2D)."""
+    return fem.FESpace(fem.make_mesh(mesh_spec["kind"], mesh_spec["n"], problem.dim, eps=eps,
+                                     degree=mesh_spec["degree"]), degree=mesh_spec["degree"])
 
 
 def _sample_fe(space, u: np.ndarray, x: np.ndarray) -> np.ndarray:
