@@ -89,6 +89,14 @@ def test_out_must_be_a_directory(capsys, tmp_path):
     assert "--out" in capsys.readouterr().err and target.read_text() == "x"
 
 
+@pytest.mark.parametrize("option", [["--model", "fourier"], ["--eps", "0.1"], ["--n", "8"], ["--loss", "l2"],
+                                    ["--metric", "l2"], ["--dim", "2"], ["--points", "random"]])
+def test_preset_refuses_options_it_would_ignore(capsys, option):
+    assert main(["train", "--preset", "poisson2d", *option, "--iterations", "1", "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"femngd: error: {option[0]}:") and "\n" not in err
+
+
 def test_preset_poisson2d_short_run(capsys):
     out = run_json(capsys, "--preset", "poisson2d", "--iterations", "2", "--seed", "1")   # seed 0 starts on a plateau
     assert out["n_params"] == 129 and out["preset"] == "poisson2d" and out["dofs"] is None

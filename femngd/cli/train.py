@@ -28,7 +28,7 @@ EXIT_DIVERGED = 3
 HISTORY_KEYS = ("loss", "relative_l2_error_galerkin", "relative_l2_error_exact", "step", "seconds")
 SUMMARY_ERRORS = ("relative_l2_error_galerkin", "relative_h1_error_galerkin", "relative_l2_error_exact")
 OPTIMIZER_OPTIONS = ("optimizer", "solve", "step", "reg", "lr", "momentum", "restart")
-#: options that choose the method; a free-knot run naming none of them runs the ε-robust recipe
+#: options that choose the method; a free-knot or network run naming none of them runs an ε-robust recipe
 METHOD_OPTIONS = ("loss", "metric", "bc", "points", "samples", "optimizer", "solve", "step", "reg", "lr", "momentum")
 #: defaults of the plain (non-recipe) path for options whose absence selects the recipe
 PLAIN_DEFAULTS = {"loss": "fe-residual", "metric": "gauss-newton", "bc": "hard", "points": "quadrature", "samples": 100,
@@ -88,6 +88,19 @@ def _optimizer_options(args: argparse.Namespace, defaults: dict[str, Any]) -> tu
     return name, {**options, **given}
 
 
+#: options a preset fixes itself (naming one with --preset is an error, not a silent no-op)
+PRESET_FIXED = ("eps", "n", "dim", "problem", "degree", "mesh", "model", "activation", "poly_degree", "modes", "knots",
+                "loss", "bc", "points", "samples", "metric")
+
+
+def _check_preset_options(args: argparse.Namespace) -> None:
+    """ValueError naming the first option that ``--preset`` would ignore (given with a non-default value)."""
+    for key in PRESET_FIXED:
+        if getattr(args, key) != args.parser_defaults[key]:
+            raise ValueError(f"--{key.replace('_', '-')}: --preset {args.preset} fixes the problem, mesh, model and "
+                             "loss itself (it takes --width, --depth, --seed and optimizer options); drop this option")
+
+
 def _from_preset(args: argparse.Namespace) -> dict[str, Any]:
     """Problem, model, objective, meter and optimizer of ``--preset`` (optimizer options override)."""
     from femngd.optim import build_optimizer
@@ -123,25 +136,34 @@ def _from_options(args: argparse.Namespace) -> dict[str, Any]:
             "meter": ErrorMeter(problem, space), "optimizer": build_optimizer(name, **options)}
 
 
+#: models whose runs naming no method option run an ε-robust recipe (:mod:`femngd.recipes`), and its names
+RECIPES = {"freeknot": ("freeknot-recipe", "knot-dual-residual"), "shallow": ("network-recipe", "fe-residual-dual"),
+           "mlp": ("network-recipe", "fe-residual-dual")}
+
+
 def _recipe_requested(args: argparse.Namespace) -> bool:
-    """A free-knot run naming no method option runs the ε-robust recipe (:mod:`femngd.recipes`)."""
-    if args.preset or args.model != "freeknot" or args.restart:
+    """A free-knot or network run naming no method option runs its ε-robust recipe (:mod:`femngd.recipes`)."""
+    if args.preset or args.model not in RECIPES or args.restart:
         return False
     return all(getattr(args, key) is None for key in METHOD_OPTIONS)
 
 
 def _from_recipe(args: argparse.Namespace):
-    """Problem, space, model and the TrainResult of the free-knot recipe."""
-    from femngd.recipes import train_freeknot
+    """Problem, space, model and the TrainResult of the model's recipe."""
+    from femngd.recipes import NETWORK_MODELS, train_freeknot, train_network
 
-    if args.dim != 1:
+    if args.model == "freeknot" and args.dim != 1:
         raise ValueError("model: free-knot P1 is one-dimensional")
     for key in ("iterations", "tol"):
         if getattr(args, key) is not None:
-            raise ValueError(f"--{key}: the free-knot recipe sets its own budget; name a --loss/--metric/"
+            raise ValueError(f"--{key}: the {RECIPES[args.model][0]} sets its own budget; name a --loss/--metric/"
                              "--optimizer for a plain run with this option")
     problem, space = discretization_from_args(args)
-    result = train_freeknot(problem, space, n_knots=args.knots, seed=args.seed, progress=not args.quiet)
+    if args.model in NETWORK_MODELS:
+        result = train_network(problem, space, model=args.model, width=args.width or 32, depth=args.depth,
+                               activation=args.activation, seed=args.seed, progress=not args.quiet)
+    else:
+        result = train_freeknot(problem, space, n_knots=args.knots, seed=args.seed, progress=not args.quiet)
     return problem, space, result.info["model"], result
 
 
@@ -153,9 +175,11 @@ def run_training(args: argparse.Namespace) -> tuple[dict[str, Any], np.ndarray, 
     start = time.perf_counter()
     if _recipe_requested(args):
         problem, space, model, result = _from_recipe(args)
-        optimizer, loss_name = "freeknot-recipe", "knot-dual-residual"
+        optimizer, loss_name = RECIPES[args.model]
         parts = {"problem": problem, "space": space, "objective": result.info["objective"]}
     else:
+        if args.preset:
+            _check_preset_options(args)
         for key, default in PLAIN_DEFAULTS.items():
             if getattr(args, key) is None:
                 setattr(args, key, default)
@@ -175,7 +199,7 @@ def run_training(args: argparse.Namespace) -> tuple[dict[str, Any], np.ndarray, 
         "iterations": int(result.iterations), **{key: last(key) for key in SUMMARY_ERRORS},
         "diverged": bool(result.diverged), "message": result.message, "seconds": seconds,
         "auto_momentum": getattr(result, "info", {}).get("auto_momentum"),
-        "eps_stages": result.info.get("stages"),
+        "eps_stages": result.info.get("stages"), "test_cells": result.info.get("test_cells"),
         "history": {key: list(history.get(key, [math.nan] * (result.iterations + 1)))
                     for key in (*HISTORY_KEYS, "rank", "condition")},
     }
@@ -219,7 +243,7 @@ def _add_model_arguments(parser: argparse.ArgumentParser, names: dict[str, tuple
                         help="poisson2d: the ENGD 2D Poisson benchmark (2-32-1 tanh, 784+116 points, Gauss-Newton, "
                         "least squares, grid line search; discretization options ignored); --width 64 for 2-64-1")
     parser.add_argument("--model", choices=names["models"], default="fe", help="model (default: fe)")
-    parser.add_argument("--width", type=positive_int, default=None, help="network width (default: 16; preset 32)")
+    parser.add_argument("--width", type=positive_int, default=None, help="network width (default: 16; preset and network recipe 32)")
     parser.add_argument("--depth", type=positive_int, default=1, help="MLP hidden layers (default: 1)")
     parser.add_argument("--activation", default="tanh", help="tanh, sigmoid, softplus, relu<k> (default: tanh)")
     parser.add_argument("--poly-degree", type=_non_negative_int, default=8, help="Legendre degree for --model poly")
@@ -229,14 +253,15 @@ def _add_model_arguments(parser: argparse.ArgumentParser, names: dict[str, tuple
 
 def _add_objective_arguments(parser: argparse.ArgumentParser, names: dict[str, tuple]) -> None:
     parser.add_argument("--loss", choices=names["losses"], default=None,
-                        help="loss (default: fe-residual; free knots: the ε-robust recipe's knot dual residual)")
+                        help="loss (default: fe-residual; free knots, shallow, mlp with no method option: their ε-robust "
+                        "recipes)")
     parser.add_argument("--bc", choices=names["bcs"], default=None,
                         help="hard: v = d(x) N(x) + lift; interior: FE losses on interior DOFs (also kl); "
                         "penalty: boundary penalty (strong residual) (default: hard)")
     parser.add_argument("--points", choices=names["points"], default=None,
                         help="strong-residual points (default: quadrature)")
     parser.add_argument("--samples", type=positive_int, default=None, help="random points per step (default: 100)")
-    parser.add_argument("--metric", choices=names["metrics"], default=None, help="metric of the natural gradient (default: l2)")
+    parser.add_argument("--metric", choices=names["metrics"], default=None, help="metric of the natural gradient (default: gauss-newton)")
 
 
 def _add_optimizer_arguments(parser: argparse.ArgumentParser, names: dict[str, tuple]) -> None:
@@ -268,11 +293,11 @@ def register(subparsers: Any) -> None:
     _add_objective_arguments(parser, names)
     _add_optimizer_arguments(parser, names)
     parser.add_argument("--iterations", type=_non_negative_int, default=None,
-                        help="maximum iterations (default: 100; the free-knot recipe sets its own)")
+                        help="maximum iterations (default: 100; the recipes set their own)")
     parser.add_argument("--tol", type=positive_float, default=None, help="stop when the loss is below this")
     parser.add_argument("--seed", type=int, default=0, help="seed of the initialization and sampling")
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
     parser.add_argument("--out", default=None, metavar="DIR", help="write results.json and params.npz atomically")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     add_figure_arguments(parser)
-    parser.set_defaults(func=_run)
+    parser.set_defaults(func=_run, parser_defaults={key: parser.get_default(key) for key in PRESET_FIXED})
