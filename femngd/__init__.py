@@ -17,7 +17,7 @@ from .optim import build_optimizer
 from .train import TrainResult, train
 from .presets import poisson2d
 from .results import FieldResult, galerkin_result, trained_result
-from .recipes import train_freeknot
+from .recipes import FreeKnotRecipe, NetworkRecipe, train_freeknot, train_network
 
 __all__ = ["AdvectionDiffusion", "FESpace", "assemble_system", "corner_layer_2d", "galerkin", "layer_1d",
            "load_mesh", "make_mesh", "make_problem", "poisson_2d", "shipped_mesh", "shishkin_mesh_1d", "smooth_2d",
@@ -26,4 +26,4 @@ __all__ = ["AdvectionDiffusion", "FESpace", "assemble_system", "corner_layer_2d"
            "ShallowNetwork", "PeriodicBump", "ErrorMeter", "GramSolver", "StrongResidual", "build_model",
            "build_objective",
            "build_optimizer", "TrainResult", "train", "poisson2d", "FieldResult", "galerkin_result", "trained_result",
-           "train_freeknot"]
+           "train_freeknot", "train_network", "FreeKnotRecipe", "NetworkRecipe"]

@@ -8,7 +8,10 @@ Rows, for each ε (64 cells unless --cells):
   0…S−1): natural gradient on the moving-test-space dual residual, knots re-equidistributed from
   the current approximation, continuation in ε — never told where the layer is;
 * a shallow tanh network (width 32) trained by plain Gauss–Newton NGD on the strong residual at the
-  quadrature points with a grid line search (no ε-robust recipe for networks yet);
+  quadrature points with a grid line search;
+* the same network trained by the ε-robust network recipe (:func:`femngd.recipes.train_network`: NGD on
+  the dual-norm FE residual of a uniform test mesh resolving width ε, continuation in ε), for
+  ε ≥ ``--recipe-min-eps`` (default 1e-3: below, its test mesh is capped and one run takes minutes);
 * a PINN-style baseline: MLP 1-20-20-1, strong residual at 256 uniform random points redrawn every
   step, Adam (lr 1e-3), given the same wall time as the free-knot recipe.
 
@@ -30,7 +33,7 @@ import numpy as np
 from femngd.fem import FESpace, galerkin, layer_1d, relative_l2_error, shishkin_mesh_1d, supg, uniform_mesh_1d
 from femngd.natural import ErrorMeter, build_model, build_objective
 from femngd.optim import build_optimizer
-from femngd.recipes import train_freeknot
+from femngd.recipes import NetworkRecipe, train_freeknot, train_network
 from femngd.io import write_study_outputs
 from femngd.train import train
 
@@ -62,6 +65,20 @@ def freeknot_row(eps: float, cells: int, seeds: int) -> dict:
             "iterations": int(np.median(iterations)), "seconds": float(np.median(seconds))}
 
 
+def network_recipe_row(eps: float, cells: int, seeds: int, recipe: NetworkRecipe) -> dict:
+    problem, space = layer_1d(eps), FESpace(uniform_mesh_1d(cells))
+    errors, iterations, seconds, params = [], [], [], 0
+    for seed in range(seeds):
+        start = time.perf_counter()
+        result = train_network(problem, space, width=32, seed=seed, recipe=recipe)
+        seconds.append(time.perf_counter() - start)
+        errors.append(result.history["relative_l2_error_exact"][-1])
+        iterations.append(result.iterations)
+        params = result.info["model"].n_params
+    return {"method": "shallow tanh 32, ε-robust network recipe", "eps": eps, "params": params, "errors": errors,
+            "iterations": int(np.median(iterations)), "seconds": float(np.median(seconds))}
+
+
 def network_row(eps: float, cells: int, seeds: int, iterations: int, label: str, model_options: dict,
                 objective_options: dict, optimizer: tuple[str, dict], time_budget: float | None = None) -> dict:
     problem, space = layer_1d(eps), FESpace(uniform_mesh_1d(cells))
@@ -82,7 +99,8 @@ def network_row(eps: float, cells: int, seeds: int, iterations: int, label: str,
             "seconds": float(np.median(seconds))}
 
 
-def run_study(eps_values: list[float], cells: int, seeds: int, net_iterations: int) -> list[dict]:
+def run_study(eps_values: list[float], cells: int, seeds: int, net_iterations: int, recipe: NetworkRecipe,
+              recipe_min_eps: float) -> list[dict]:
     rows = []
     for eps in eps_values:
         rows += fe_rows(eps, cells)
@@ -91,6 +109,8 @@ def run_study(eps_values: list[float], cells: int, seeds: int, net_iterations: i
         rows.append(network_row(eps, cells, seeds, net_iterations, "shallow tanh 32, plain Gauss–Newton NGD",
                                 {"name": "shallow", "width": 32}, {"metric": "gauss-newton"},
                                 ("ngd", {"step": "grid"})))
+        if eps >= recipe_min_eps:
+            rows.append(network_recipe_row(eps, cells, seeds, recipe))
         rows.append(network_row(eps, cells, seeds, 10**9, "PINN: MLP 20-20, Adam, same wall time",
                                 {"name": "mlp", "width": 20, "depth": 2},
                                 {"metric": "l2", "points": "random", "samples": 256},
@@ -141,11 +161,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--cells", type=int, default=64)
     parser.add_argument("--net-iterations", type=int, default=200)
+    parser.add_argument("--recipe-min-eps", type=float, default=1e-3, help="smallest ε of the network recipe's row")
     parser.add_argument("--quick", action="store_true", help="one seed, 8 cells, 5 network iterations (tests)")
     args = parser.parse_args(argv)
+    recipe = NetworkRecipe()
     if args.quick:
         args.seeds, args.cells, args.net_iterations = 1, 8, 5
-    rows = run_study(args.eps, args.cells, args.seeds, args.net_iterations)
+        recipe = NetworkRecipe(iterations=5, final_iterations=5)
+    rows = run_study(args.eps, args.cells, args.seeds, args.net_iterations, recipe, args.recipe_min_eps)
     text = table(rows)
     out = write_study_outputs(args.out, "eps_robust", rows, text)
     figure(rows, out / "eps_robust.png")

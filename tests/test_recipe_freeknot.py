@@ -66,5 +66,6 @@ def test_eps_robust_study_runs_and_writes_its_outputs(tmp_path):
     assert study.main(["--quick", "--eps", "0.1", "--out", str(tmp_path)]) == 0
     rows = json.loads((tmp_path / "eps_robust.json").read_text())
     methods = {row["method"] for row in rows}
-    assert len(rows) == 6 and any("free knots" in m for m in methods) and any("PINN" in m for m in methods)
+    assert len(rows) == 7 and any("free knots" in m for m in methods) and any("PINN" in m for m in methods)
+    assert any("network recipe" in m for m in methods)
     assert (tmp_path / "eps_robust.png").stat().st_size > 10_000 and (tmp_path / "table.md").exists()

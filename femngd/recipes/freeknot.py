@@ -20,7 +20,6 @@ relative Tikhonov shift (the knot logits make G rank-deficient where cells are e
 """
 from __future__ import annotations
 
-import math
 import sys
 import time
 from dataclasses import dataclass
@@ -35,12 +34,13 @@ from ..natural.errors import ErrorMeter
 from ..natural.moving_test import KnotDualResidual
 from ..optim import build_optimizer
 from ..train import TrainResult, train
+from .continuation import ContinuationSchedule, append_history
 
 __all__ = ["FreeKnotRecipe", "train_freeknot"]
 
 
 @dataclass(frozen=True)
-class FreeKnotRecipe:
+class FreeKnotRecipe(ContinuationSchedule):
     """Settings of :func:`train_freeknot` (module doc); the defaults are the tested recipe.
 
     Attributes:
@@ -56,17 +56,9 @@ class FreeKnotRecipe:
     cycle: int = 10
     cycles: int = 2
     final_cycles: int = 6
-    eps_start: float = 0.1
     eps_ratio: float = 0.1
     refine: int = 2
     reg: float = 1e-4
-
-    def stages(self, eps: float) -> list[float]:
-        """ε_0 > ε_1 > … > ε: the continuation schedule ending at ε."""
-        if eps >= self.eps_start:
-            return [eps]
-        count = math.ceil(math.log(eps / self.eps_start) / math.log(self.eps_ratio) - 1e-9)
-        return [float(f"{max(eps, self.eps_start * self.eps_ratio**k):.12g}") for k in range(count)] + [eps]
 
 
 def _equidistribute(model: FreeKnotP1, theta: np.ndarray) -> np.ndarray:
@@ -106,7 +98,7 @@ def train_freeknot(problem: AdvectionDiffusion, space: FESpace | None = None, n_
             optimizer = build_optimizer("ngd", step="grid", solve="tikhonov", reg=recipe.reg)
             result = train(objective, optimizer, theta, iterations=recipe.cycle, meter=meter,
                            meter_every=meter_every, progress=False)
-            _append(history, result.history, offset=history["seconds"][-1] if history else 0.0)
+            append_history(history, result.history, offset=history["seconds"][-1] if history else 0.0)
             theta, diverged, message = result.theta, result.diverged, result.message
             if progress:
                 print(f"  ε = {eps:.1e}: loss {result.final_loss:.3e}", file=sys.stderr)
@@ -121,13 +113,3 @@ def train_freeknot(problem: AdvectionDiffusion, space: FESpace | None = None, n_
     info = {"stages": stages, "objective": objective, "model": model, "seconds": time.perf_counter() - start}
     return TrainResult(theta, history, diverged, message if diverged else
                        f"free-knot recipe: {len(stages)} stages, {iterations} iterations", iterations, info)
-
-
-def _append(history: dict[str, list], part: dict[str, list], offset: float) -> None:
-    """Concatenate a stage's history (its θ₀ row is the previous stage's last iterate: dropped)."""
-    first = 0 if not history else 1
-    for key, values in part.items():
-        values = values[first:]
-        if key == "seconds":
-            values = [offset + s for s in values]
-        history.setdefault(key, []).extend(values)
