@@ -27,9 +27,10 @@ EXIT_DIVERGED = 3
 
 HISTORY_KEYS = ("loss", "relative_l2_error_galerkin", "relative_l2_error_exact", "step", "seconds")
 SUMMARY_ERRORS = ("relative_l2_error_galerkin", "relative_h1_error_galerkin", "relative_l2_error_exact")
-OPTIMIZER_OPTIONS = ("optimizer", "solve", "step", "reg", "lr", "momentum", "restart")
+OPTIMIZER_OPTIONS = ("optimizer", "solve", "step", "reg", "lr", "momentum", "restart", "search")
 #: options that choose the method; a free-knot or network run naming none of them runs an ε-robust recipe
-METHOD_OPTIONS = ("loss", "metric", "bc", "points", "samples", "optimizer", "solve", "step", "reg", "lr", "momentum")
+METHOD_OPTIONS = ("loss", "metric", "bc", "points", "samples", "optimizer", "solve", "step", "reg", "lr", "momentum",
+                  "search")
 #: defaults of the plain (non-recipe) path for options whose absence selects the recipe
 PLAIN_DEFAULTS = {"loss": "fe-residual", "metric": "gauss-newton", "bc": "hard", "points": "quadrature", "samples": 100,
                   "iterations": 100}
@@ -75,10 +76,10 @@ def _non_negative_int(text: str) -> int:
 def _optimizer_options(args: argparse.Namespace, defaults: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """(name, build_optimizer options): the options named on the command line over ``defaults``."""
     name = args.optimizer or defaults.get("optimizer", "ngd")
-    given = {key: getattr(args, key) for key in ("lr", "momentum", "solve", "reg", "step")
+    given = {key: getattr(args, key) for key in ("lr", "momentum", "solve", "reg", "step", "search")
              if getattr(args, key) is not None}
     if args.restart:
-        given["restart"] = True
+        given["restart"] = args.restart
     if given.get("lr") == "auto" or given.get("momentum") == "auto":    # 'auto' sets the step itself
         defaults = {k: v for k, v in defaults.items() if k not in ("step", "momentum")}
     from femngd.optim.optimizers import accepted_options
@@ -267,7 +268,12 @@ def _add_objective_arguments(parser: argparse.ArgumentParser, names: dict[str, t
 def _add_optimizer_arguments(parser: argparse.ArgumentParser, names: dict[str, tuple]) -> None:
     parser.add_argument("--optimizer", choices=names["optimizers"], default=None, help="optimizer (default: ngd)")
     parser.add_argument("--momentum", type=_momentum, default=None, help="β in [0, 1) or 'auto'")
-    parser.add_argument("--restart", action="store_true", help="function-value restart of the momentum")
+    parser.add_argument("--restart", nargs="?", const="function", choices=("function", "gradient"), default=None,
+                        help="adaptive restart of the momentum: 'function' (the default when named alone: forget it "
+                        "when the loss rises) or 'gradient' (when the update goes uphill)")
+    parser.add_argument("--search", choices=("direction", "whole"), default=None,
+                        help="what the line search scales: the descent direction, the momentum added at full β "
+                        "(default), or the whole update")
     parser.add_argument("--solve", choices=names["solves"], default=None,
                         help="regularized Gram solve (default: tikhonov; preset lstsq)")
     parser.add_argument("--reg", type=_non_negative_float, default=None,

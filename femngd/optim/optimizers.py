@@ -46,17 +46,23 @@ class Optimizer:
         momentum: a :class:`~femngd.optim.momentum.Momentum` (default: none).
         step: a step rule (default: fixed step 1).
         solver: the regularized Gram solve (default: Tikhonov, λ = 1e-10·trace/p).
-        restart: function-value restart (momentum reset whenever the loss rises).
+        restart: adaptive restart of the momentum (O'Donoghue–Candès): "function" (or True) forgets it
+            whenever the loss rises, "gradient" whenever the update goes uphill, ∇L(θ_k)·c_k > 0.
+        search: what the step rule scales: "direction" (default) the descent direction only, at the
+            point θ_k + m_k (c_k = m_k + s d_k, the momentum at its full β); "whole" the whole update
+            (c_k = s (m_k + d_k)), so the line search can also shrink the momentum.
     """
 
     def __init__(self, direction: str = "natural", momentum: mom.Momentum | None = None,
-                 step: StepRule | None = None, solver: GramSolver | None = None, restart: bool = False,
-                 name: str | None = None):
+                 step: StepRule | None = None, solver: GramSolver | None = None, restart: bool | str = False,
+                 name: str | None = None, search: str = "direction"):
         if direction not in ("natural", "gradient"):
             raise ValueError(f"direction: must be 'natural' or 'gradient', got {direction!r}")
-        self.direction, self.momentum = direction, momentum or mom.Momentum(0.0)
+        if search not in SEARCHES:
+            raise ValueError(f"search: must be one of {', '.join(SEARCHES)}, got {search!r}")
+        self.direction, self.momentum, self.search = direction, momentum or mom.Momentum(0.0), search
         self.step_rule = step or make_step("fixed", 1.0)
-        self.solver, self.restart = solver or GramSolver(), bool(restart)
+        self.solver, self.restart = solver or GramSolver(), _restart_kind(restart)
         self.name = name or f"{direction}+{type(self.momentum).__name__}"
 
     def __repr__(self) -> str:
@@ -79,17 +85,40 @@ class Optimizer:
         d = -solve(lin.gram, lin.grad) if self.direction == "natural" else -lin.grad
         d = self.momentum.direction(d, lin, state, solve)
         m = self.momentum.momentum(lin, state, solve)
-        base = theta + m
-        s = self.step_rule(objective.loss, base, d, float(lin.grad @ d),
-                           along=getattr(objective, "losses_along", None))
-        c = m + s * d
+        along = getattr(objective, "losses_along", None)
+        if self.search == "whole":
+            update = m + d
+            s = self.step_rule(objective.loss, theta, update, float(lin.grad @ update), along=along)
+            c = s * update
+        else:
+            s = self.step_rule(objective.loss, theta + m, d, float(lin.grad @ d), along=along)
+            c = m + s * d
         self.momentum.record(state, theta, c, d)
+        if self.restart == "gradient" and float(lin.grad @ c) > 0:
+            state.reset()
         return theta + c, state, StepInfo(lin.loss, s, diag.get("rank", -1), diag.get("condition", np.nan))
 
     def after_step(self, state: mom.MomentumState, loss_before: float, loss_after: float) -> None:
         """Function-value restart: forget the momentum when the loss went up."""
-        if self.restart and loss_after > loss_before:
+        if self.restart == "function" and loss_after > loss_before:
             state.reset()
+
+
+#: what the step rule of an :class:`Optimizer` scales (see its ``search``)
+SEARCHES = ("direction", "whole")
+#: adaptive restarts of the momentum (see :class:`Optimizer`)
+RESTARTS = ("function", "gradient")
+
+
+def _restart_kind(restart: bool | str | None) -> str | None:
+    """None (no restart), "function" (True) or "gradient"."""
+    if restart is None or restart is False:
+        return None
+    if restart is True:
+        return "function"
+    if restart not in RESTARTS:
+        raise ValueError(f"restart: must be True/False or one of {', '.join(RESTARTS)}, got {restart!r}")
+    return restart
 
 
 class Adam(Optimizer):
@@ -151,7 +180,7 @@ def _positive_lr(lr: Any) -> float:
 
 
 #: the options each kind of optimizer consumes (others given to :func:`build_optimizer` are errors)
-_CONSUMED = {"natural": {"lr", "momentum", "restart", "solve", "reg", "step"},
+_CONSUMED = {"natural": {"lr", "momentum", "restart", "solve", "reg", "step", "search"},
              "adam": {"lr"}, "lbfgs": set()}
 
 
@@ -159,7 +188,7 @@ def accepted_options(name: str) -> set[str]:
     """The options of :func:`build_optimizer` that the optimizer ``name`` uses."""
     kind = name if name in ("adam", "lbfgs") else "natural"
     consumed = _CONSUMED[kind] | ({"damping"} if name == "spring" else set())
-    return consumed - {"momentum", "restart"} if name in ("ngd", "gd") else consumed
+    return consumed - {"momentum", "restart", "search"} if name in ("ngd", "gd") else consumed
 
 
 def _check_consumed(name: str, given: dict[str, Any]) -> None:
@@ -172,8 +201,9 @@ def _check_consumed(name: str, given: dict[str, Any]) -> None:
 
 def build_optimizer(name: str, lr: float | str | None = None,
                     momentum: float | str | Callable[[int], float] | None = None,
-                    restart: bool = False, solve: str | None = None, reg: float | None = None,
-                    step: str | None = None, damping: float | None = None, **unknown: Any):
+                    restart: bool | str = False, solve: str | None = None, reg: float | None = None,
+                    step: str | None = None, damping: float | None = None, search: str | None = None,
+                    **unknown: Any):
     """The optimizer called ``name`` (see :data:`OPTIMIZERS`).
 
     ``lr`` is the (initial) step, or "auto" for the optimal fixed step 2/(λ₁+λ_n) of the
@@ -181,7 +211,8 @@ def build_optimizer(name: str, lr: float | str | None = None,
     the spectrum, DESIGN §5), or a schedule ``k ↦ β_k``. Both "auto" values are resolved by
     :func:`femngd.train.train` from the extreme eigenvalues of G⁺G_H at θ₀, on a copy of the
     optimizer. ``solve``/``reg``: the regularized Gram solve (default Tikhonov, 1e-10);
-    ``step``: the step rule (default fixed); ``damping``: SPRING's λ (default 1e-3).
+    ``step``: the step rule (default fixed); ``damping``: SPRING's λ (default 1e-3); ``restart``: True or
+    "function", or "gradient"; ``search``: "direction" (default) or "whole" (see :class:`Optimizer`).
     An option the named optimizer would not use raises ValueError naming it.
     """
     if unknown:
@@ -189,9 +220,10 @@ def build_optimizer(name: str, lr: float | str | None = None,
     if name not in OPTIMIZERS:
         raise ValueError(f"optimizer: must be one of {', '.join(OPTIMIZERS)}, got {name!r}")
     given = {key: value for key, value in (("lr", lr), ("momentum", momentum), ("solve", solve), ("reg", reg),
-                                           ("step", step), ("damping", damping)) if value is not None}
+                                           ("step", step), ("damping", damping), ("search", search))
+             if value is not None}
     if restart:
-        given["restart"] = True
+        given["restart"] = _restart_kind(restart)
     _check_consumed(name, given)
     auto_step, auto = isinstance(lr, str), isinstance(momentum, str)
     if auto_step and lr != "auto":
@@ -206,6 +238,9 @@ def build_optimizer(name: str, lr: float | str | None = None,
         return LBFGS()
     if (auto_step or auto) and step not in (None, "fixed"):
         raise ValueError(f"step: 'auto' sets a fixed step from the spectrum; {step!r} would be ignored")
+    if (auto_step or auto) and search == "whole":
+        raise ValueError("search: 'whole' lets the step rule scale the momentum too, but 'auto' fixes α and β "
+                         "from the spectrum; use search 'direction'")
     if auto_step and auto:
         raise ValueError("lr: 'auto' with momentum 'auto' is redundant: momentum 'auto' sets the step too")
     solver = GramSolver(solve or "tikhonov", 1e-10 if reg is None else reg)
@@ -220,6 +255,6 @@ def build_optimizer(name: str, lr: float | str | None = None,
                          "diverges (plain descent needs α < 2/λ_max); use nnesterov/nesterov with 'auto' or a line search")
     beta = 0.0 if auto else (0.9 if momentum is None else momentum if callable(momentum) else float(momentum))
     transform = kind(beta, 1e-3 if damping is None else damping) if kind is mom.Spring else kind(beta)
-    opt = Optimizer(direction, transform, rule, solver, restart, name=name)
+    opt = Optimizer(direction, transform, rule, solver, restart, name=name, search=search or "direction")
     opt.auto_momentum = auto
     return opt
