@@ -239,3 +239,27 @@ def test_bad_input():
     obj = FEObjective(system, FECoefficients(n))
     with pytest.raises(ValueError, match="^theta:"):
         obj.loss(np.full(n, np.nan))
+
+
+@pytest.mark.parametrize("dim", [1, 2])
+def test_error_meter_on_fe_functions_equals_the_error_quadrature(dim):
+    """The meter's quadratic forms dᵀMd, dᵀKd and chunked exact error = the layer-accurate quadrature."""
+    from femngd.fem import FESpace, corner_layer_2d, layer_1d, make_mesh
+    from femngd.fem.errors import quadrature_fields
+    from femngd.natural import ErrorMeter, build_model, build_objective
+
+    problem = layer_1d(0.05) if dim == 1 else corner_layer_2d(0.05)
+    space = FESpace(make_mesh("uniform", 16 if dim == 1 else 6, dim), degree=2)
+    model = build_model("shallow", problem, space, width=6)
+    objective = build_objective(problem, space, model, loss="fe-residual", metric="gauss-newton")
+    theta = model.init(1)
+    meter = ErrorMeter(problem, space)
+    fast = meter(objective, theta)
+    v, dv, x, w = quadrature_fields(space, objective.fe_vector(theta))
+    u, du, _, _ = quadrature_fields(space, meter.galerkin)
+    l2 = lambda f: np.sqrt(w @ (f * f if f.ndim == 1 else np.sum(f * f, axis=1)))
+    exact = problem.exact(x)
+    assert fast["relative_l2_error_galerkin"] == pytest.approx(l2(v - u) / l2(u), rel=1e-10)
+    assert fast["relative_h1_error_galerkin"] == pytest.approx(l2(dv - du) / l2(du), rel=1e-10)
+    assert fast["relative_l2_error_exact"] == pytest.approx(l2(v - exact) / l2(exact), rel=1e-12)
+    assert "_quadrature" not in meter.__dict__                     # nothing of the quadrature's size was kept

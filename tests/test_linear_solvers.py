@@ -54,3 +54,30 @@ def test_unknown_method_is_refused():
     s = system(4, 1e-1)
     with pytest.raises(ValueError, match="method"):
         solve_system(s.A_ii, s.rhs_i, "cg")
+
+
+def test_block_cg_solves_every_column_of_a_mass_matrix():
+    from femngd.natural.metrics import block_cg
+
+    s = system(32, 1e-1)
+    B = np.random.default_rng(0).normal(size=(s.M_ii.shape[0], 3))
+    B[:, 2] = 0.0                                                  # a zero column stays zero
+    X, converged = block_cg(s.M_ii, B, 1e-14)
+    reference = np.linalg.solve(s.M_ii.toarray(), B)
+    assert converged and np.allclose(X, reference, rtol=0, atol=1e-11 * np.abs(reference).max())
+    assert not np.any(X[:, 2])
+
+
+def test_mass_inverse_uses_cg_when_large_and_falls_back_to_lu(monkeypatch):
+    from femngd.natural import metrics
+
+    s = system(32, 1e-1)
+    y = np.random.default_rng(1).normal(size=s.M_ii.shape[0])
+    exact = np.linalg.solve(s.M_ii.toarray(), y)
+    monkeypatch.setattr(metrics, "CG_MIN_SIZE", 10)
+    inverse = metrics.SPDInverse(s.M_ii, well_conditioned=True)
+    assert inverse._lu is None and np.allclose(inverse(y), exact, rtol=1e-11)
+    monkeypatch.setattr(metrics, "block_cg", lambda S, B, rtol: (np.zeros_like(B), False))   # CG fails: the LU
+    fallback = metrics.SPDInverse(s.M_ii, well_conditioned=True)
+    assert np.allclose(fallback(y), exact, rtol=1e-12) and fallback._lu is not None
+    assert metrics.SPDInverse(s.K_ii)._lu is not None              # not well conditioned: always the LU

@@ -8,14 +8,19 @@
 All integrals use the layer-accurate error quadrature of :mod:`femngd.fem.errors`; where the
 objective reports breakpoints of v_θ (free knots, 1D) the quadrature is the graded rule on every
 interval between the FE nodes and those breakpoints, so a layer the model puts anywhere is
-integrated as accurately as one at the boundary.
+integrated as accurately as one at the boundary. Where v_θ is itself a function of the meter's FE
+space (FE objectives: ``objective.fe_vector``), the distances to u_h are exact quadratic forms,
+‖d‖²_{L2} = dᵀMd and |d|²_{H1} = dᵀKd, and the error against u is one chunked quadrature pass
+(:func:`~femngd.fem.errors.error_report`): nothing of the size of the quadrature is kept.
 """
 from __future__ import annotations
+
+from functools import cached_property
 
 import numpy as np
 
 from ..fem import AdvectionDiffusion, FESpace, galerkin
-from ..fem.errors import breakpoint_rule, quadrature_fields
+from ..fem.errors import breakpoint_rule, error_report, quadrature_fields
 from .fe_objectives import probe_matrices
 
 __all__ = ["ErrorMeter"]
@@ -27,13 +32,39 @@ class ErrorMeter:
     def __init__(self, problem: AdvectionDiffusion, space: FESpace, reference: np.ndarray | None = None):
         self.problem, self.space = problem, space
         self.galerkin = galerkin(problem, space) if reference is None else space.check_vector(reference, "reference")
-        self.u, self.du, self.points, self.weights = quadrature_fields(space, self.galerkin)
-        self.exact = problem.exact(self.points) if problem.exact is not None else None
-        self._norms = (self._l2(self.u), self._l2(self.du), self._l2(self.exact) if self.exact is not None else 0.0)
 
-    def _l2(self, f: np.ndarray) -> float:
-        f2 = f * f if f.ndim == 1 else np.sum(f * f, axis=1)
-        return float(np.sqrt(self.weights @ f2))
+    @cached_property
+    def _quadrature(self):
+        """(u_h, ∇u_h, points, weights, exact) on the error quadrature and the norms of u_h, ∇u_h and u."""
+        u, du, points, weights = quadrature_fields(self.space, self.galerkin)
+        exact = self.problem.exact(points) if self.problem.exact is not None else None
+        l2 = lambda f: float(np.sqrt(weights @ (f * f if f.ndim == 1 else np.sum(f * f, axis=1))))
+        return (u, du, points, weights, exact), (l2(u), l2(du), l2(exact) if exact is not None else 0.0)
+
+    # the quadrature fields, for callers that read them
+    u = property(lambda self: self._quadrature[0][0])
+    du = property(lambda self: self._quadrature[0][1])
+    points = property(lambda self: self._quadrature[0][2])
+    weights = property(lambda self: self._quadrature[0][3])
+    exact = property(lambda self: self._quadrature[0][4])
+
+    @cached_property
+    def _forms(self) -> tuple:
+        """(M, K, ‖u_h‖_{L2}, |u_h|_{H1}) for distances between functions of the space."""
+        M, K, u = self.space.mass(), self.space.stiffness(), self.galerkin
+        return M, K, float(np.sqrt(u @ (M @ u))), float(np.sqrt(max(u @ (K @ u), 0.0)))
+
+    def _fe_errors(self, v: np.ndarray) -> dict[str, float]:
+        """The errors of the FE function v (full DOF vector) of the meter's space (module doc)."""
+        M, K, norm_l2, norm_h1 = self._forms
+        d = v - self.galerkin
+        out = {"relative_l2_error_galerkin": float(np.sqrt(max(d @ (M @ d), 0.0))) / max(norm_l2, 1e-300),
+               "relative_h1_error_galerkin": float(np.sqrt(max(d @ (K @ d), 0.0))) / max(norm_h1, 1e-300),
+               "relative_l2_error_exact": np.nan, "l2_error_exact": np.nan}
+        if self.problem.exact is not None:
+            report = error_report(self.space, v, self.problem.exact)
+            out["l2_error_exact"], out["relative_l2_error_exact"] = report["l2_error"], report["relative_l2_error"]
+        return out
 
     def fields(self, objective, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """v_θ and ∇v_θ on the error quadrature points."""
@@ -54,19 +85,22 @@ class ErrorMeter:
         return v, dv, u, du, exact, weights
 
     def __call__(self, objective, theta: np.ndarray) -> dict[str, float]:
+        if getattr(objective, "space", None) is self.space and hasattr(objective, "fe_vector"):
+            return self._fe_errors(objective.fe_vector(theta))
         breaks = objective.breakpoints(theta) if self.space.dim == 1 else None
         if breaks is None:
             v, dv = self.fields(objective, theta)
-            u, du, exact, weights = self.u, self.du, self.exact, self.weights
+            (u, du, _, weights, exact), _ = self._quadrature
         else:
             v, dv, u, du, exact, weights = self._split_fields(objective, theta, breaks)
         l2 = lambda f: float(np.sqrt(weights @ (f * f if f.ndim == 1 else np.sum(f * f, axis=1))))
-        out = {"relative_l2_error_galerkin": l2(v - u) / max(self._norms[0], 1e-300),
-               "relative_h1_error_galerkin": (l2(dv - du) / max(self._norms[1], 1e-300)
+        norms = self._quadrature[1]
+        out = {"relative_l2_error_galerkin": l2(v - u) / max(norms[0], 1e-300),
+               "relative_h1_error_galerkin": (l2(dv - du) / max(norms[1], 1e-300)
                                               if dv is not None and du is not None else np.nan),
                "relative_l2_error_exact": np.nan, "l2_error_exact": np.nan}
         if exact is not None:
             err = l2(v - exact)
             out["l2_error_exact"] = err
-            out["relative_l2_error_exact"] = err / max(self._norms[2], 1e-300)
+            out["relative_l2_error_exact"] = err / max(norms[2], 1e-300)
         return out

@@ -164,7 +164,7 @@ class FEObjective(TangentObjective):
         if key not in self._sparse_grams:
             if gauss_newton and self.loss_name != "l2":
                 S = self.system.M_ii if RESIDUAL_NORMS[self.loss_name] == "mass" else self.system.K_ii
-                self._sparse_grams[key] = SparseGram(S, outer=self.A)
+                self._sparse_grams[key] = SparseGram(S, outer=self.A, x_solve=self.W)    # W = S⁻¹, factorized once
             elif gauss_newton:
                 self._sparse_grams[key] = SparseGram(self.M)
             else:

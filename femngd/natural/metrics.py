@@ -25,24 +25,66 @@ __all__ = ["METRICS", "RESIDUAL_NORMS", "SPDInverse", "check_metric", "fe_metric
 RESIDUAL_NORMS = {"fe-residual": "mass", "fe-residual-dual": "stiffness"}
 
 
-class SPDInverse:
-    """Y ↦ S⁻¹ Y for a sparse SPD matrix S, from one sparse LU factorization made at construction."""
+#: mass matrices with at least this many rows are inverted by Jacobi-preconditioned CG instead of a sparse LU
+CG_MIN_SIZE = 100_000
+#: relative residual of every CG column (κ(D⁻¹M) ≤ ~5 for P1/P2 mass matrices: ~35 iterations)
+CG_TOLERANCE = 1e-14
 
-    def __init__(self, S: sp.spmatrix):
+
+class SPDInverse:
+    """Y ↦ S⁻¹ Y for a sparse SPD matrix S: one sparse LU factorization made at construction, or for a
+    large mass matrix (``well_conditioned=True``, :data:`CG_MIN_SIZE` rows or more) Jacobi-preconditioned
+    block CG to :data:`CG_TOLERANCE` (D⁻¹M has condition ≤ ~5 on any mesh; at 1 046 529 rows 0.4 s per
+    column instead of a 10 s, 2 GB factorization), with the LU as fallback should CG not converge."""
+
+    def __init__(self, S: sp.spmatrix, well_conditioned: bool = False):
         S = sp.csc_matrix(S, dtype=float)
         if S.shape[0] != S.shape[1] or S.shape[0] == 0:
             raise ValueError(f"S: expected a non-empty square matrix, got shape {S.shape}")
-        self.shape = S.shape
-        self._lu = spla.splu(S)
+        self.shape, self._S = S.shape, S
+        self._lu = None
+        self._cg = well_conditioned and S.shape[0] >= CG_MIN_SIZE
+        if not self._cg:
+            self._lu = spla.splu(S)
 
     def __call__(self, Y: np.ndarray) -> np.ndarray:
         """S⁻¹ Y for Y of shape (n,) or (n, k)."""
-        return self._lu.solve(np.ascontiguousarray(Y, dtype=float))
+        Y = np.ascontiguousarray(Y, dtype=float)
+        if self._cg:
+            X, converged = block_cg(self._S, Y.reshape(Y.shape[0], -1), CG_TOLERANCE)
+            if converged:
+                return X.reshape(Y.shape)
+            self._cg, self._lu = False, spla.splu(self._S)
+        return self._lu.solve(Y)
 
     def dense_form(self, B: np.ndarray) -> np.ndarray:
         """Bᵀ S⁻¹ B (k, k), symmetrized; B of shape (n, k)."""
         G = B.T @ self(B)
         return 0.5 * (G + G.T)
+
+
+def block_cg(S: sp.spmatrix, B: np.ndarray, rtol: float, maxiter: int = 500) -> tuple[np.ndarray, bool]:
+    """Jacobi-preconditioned CG on every column of B (n, k) at once: (X with ‖B − SX‖ ≤ rtol‖B‖ per column,
+    whether every column got there)."""
+    d_inv = 1.0 / S.diagonal()[:, None]
+    X = np.zeros_like(B)
+    R = B.copy()
+    target = rtol * np.linalg.norm(B, axis=0)
+    Z = d_inv * R
+    P, rz = Z.copy(), np.sum(R * Z, axis=0)
+    for _ in range(maxiter):
+        if np.all(np.linalg.norm(R, axis=0) <= target):
+            return X, True
+        SP = S @ P
+        curvature = np.sum(P * SP, axis=0)
+        alpha = np.divide(rz, curvature, out=np.zeros_like(rz), where=curvature > 0)
+        X += alpha * P
+        R -= alpha * SP
+        Z = d_inv * R
+        rz_new = np.sum(R * Z, axis=0)
+        P = Z + np.divide(rz_new, rz, out=np.zeros_like(rz), where=rz > 0) * P
+        rz = rz_new
+    return X, bool(np.all(np.linalg.norm(R, axis=0) <= target))
 
 
 def check_metric(metric: str) -> str:
@@ -56,7 +98,8 @@ def residual_weight(system: LinearSystem, loss: str) -> SPDInverse:
     """W = M⁻¹ for ``fe-residual``, K⁻¹ for ``fe-residual-dual`` (factorized once)."""
     if loss not in RESIDUAL_NORMS:
         raise ValueError(f"loss: must be one of {', '.join(RESIDUAL_NORMS)}, got {loss!r}")
-    return SPDInverse(system.M_ii if RESIDUAL_NORMS[loss] == "mass" else system.K_ii)
+    mass = RESIDUAL_NORMS[loss] == "mass"
+    return SPDInverse(system.M_ii if mass else system.K_ii, well_conditioned=mass)
 
 
 def fe_metric(system: LinearSystem, metric: str) -> sp.csr_matrix:

@@ -17,6 +17,8 @@ such operators come from Lanczos (:func:`pencil_extremes`).
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
@@ -27,13 +29,22 @@ __all__ = ["SparseGram", "pencil_extremes"]
 class SparseGram:
     """G = X (``outer=None``) or G = Aᵀ X⁻¹ A (``outer=A``) with X sparse SPD (module doc)."""
 
-    def __init__(self, X: sp.spmatrix, outer: sp.spmatrix | None = None):
+    def __init__(self, X: sp.spmatrix, outer: sp.spmatrix | None = None,
+                 x_solve: Callable[[np.ndarray], np.ndarray] | None = None):
+        """``x_solve``: Y ↦ X⁻¹Y if already factorized elsewhere (the loss's weight); else X is factorized
+        when first needed (for Aᵀ X⁻¹ A only by G v, never by G⁻¹ y = A⁻¹ X A⁻ᵀ y)."""
         self.X = sp.csc_matrix(X, dtype=float)
         self.A = None if outer is None else sp.csc_matrix(outer, dtype=float)
         n = self.X.shape[0]
         self.shape = (n, n)
-        self._x_lu = spla.splu(self.X)
+        self._x_solve = x_solve
         self._a_lu = None if self.A is None else spla.splu(self.A)
+
+    def _x_inverse(self, y: np.ndarray) -> np.ndarray:
+        """X⁻¹ y, factorizing X on first use."""
+        if self._x_solve is None:
+            self._x_solve = spla.splu(self.X).solve
+        return self._x_solve(np.ascontiguousarray(y))
 
     def __repr__(self) -> str:
         kind = "X" if self.A is None else "Aᵀ X⁻¹ A"
@@ -43,13 +54,13 @@ class SparseGram:
         """G v."""
         if self.A is None:
             return self.X @ v
-        return self.A.T @ self._x_lu.solve(np.ascontiguousarray(self.A @ v))
+        return self.A.T @ self._x_inverse(self.A @ v)
 
     def solve(self, y: np.ndarray) -> np.ndarray:
         """G⁻¹ y (exact up to the sparse factorizations' round-off)."""
         y = np.ascontiguousarray(y, dtype=float)
         if self.A is None:
-            return self._x_lu.solve(y)
+            return self._x_inverse(y)
         return self._a_lu.solve(self.X @ self._a_lu.solve(y, trans="T"))
 
     def toarray(self) -> np.ndarray:
