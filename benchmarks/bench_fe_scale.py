@@ -66,7 +66,7 @@ def pipeline(n: int, train_max: int) -> dict:
     timed(out, "error_report", lambda: error_report(space, u, problem.exact, problem.exact_grad))
     lu = timed(out, "SuperLU factorization", lambda: spla.splu(system.A_ii.tocsc(), permc_spec="MMD_AT_PLUS_A"))
     timed(out, "SuperLU solve", lambda: lu.solve(system.rhs_i))
-    del lu
+    lu = None                      # free the factorization before the training runs
     if n <= train_max:
         from femngd.natural import build_model, build_objective
         from femngd.optim import build_optimizer

@@ -177,7 +177,8 @@ def run_training(args: argparse.Namespace) -> tuple[dict[str, Any], np.ndarray, 
     if _recipe_requested(args):
         problem, space, model, result = _from_recipe(args)
         optimizer, loss_name = RECIPES[args.model]
-        parts = {"problem": problem, "space": space, "objective": result.info["objective"]}
+        parts = {"problem": problem, "space": space,                 # what the errors measured: the model itself
+                 "objective": result.info.get("values", result.info["objective"])}
     else:
         if args.preset:
             _check_preset_options(args)

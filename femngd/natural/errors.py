@@ -29,9 +29,16 @@ __all__ = ["ErrorMeter"]
 class ErrorMeter:
     """``meter(objective, θ) -> dict`` of the errors in the module doc (Galerkin solved once)."""
 
-    def __init__(self, problem: AdvectionDiffusion, space: FESpace, reference: np.ndarray | None = None):
-        self.problem, self.space = problem, space
+    def __init__(self, problem: AdvectionDiffusion, space: FESpace, reference: np.ndarray | None = None,
+                 breakpoints: np.ndarray | None = None, resolution: float = 1e-14):
+        """``breakpoints`` (1D): points where the quadrature is split besides the FE nodes and the objective's
+        own breakpoints (e.g. the nodes of a finer mesh the model was trained on), each interval with the
+        graded rule down to ``resolution`` of its length (:func:`~femngd.fem.errors.breakpoint_rule`)."""
+        self.problem, self.space, self.resolution = problem, space, float(resolution)
         self.galerkin = galerkin(problem, space) if reference is None else space.check_vector(reference, "reference")
+        if breakpoints is not None and space.dim != 1:
+            raise ValueError("breakpoints: only one-dimensional quadratures are split at breakpoints")
+        self.breakpoints = None if breakpoints is None else np.asarray(breakpoints, dtype=float).ravel()
 
     @cached_property
     def _quadrature(self):
@@ -77,7 +84,7 @@ class ErrorMeter:
 
     def _split_fields(self, objective, theta: np.ndarray, breaks: np.ndarray):
         """(v, ∇v, u_h, ∇u_h, exact, weights) on the graded rule between FE nodes and breakpoints."""
-        x, weights = breakpoint_rule(np.concatenate([self.space.mesh.p[0], breaks]))
+        x, weights = breakpoint_rule(np.concatenate([self.space.mesh.p[0], breaks]), resolution=self.resolution)
         value, grads = probe_matrices(self.space, x, order=1)
         u, du = value @ self.galerkin, np.column_stack([D @ self.galerkin for D in grads])
         v, dv = objective.evaluate(theta, x, order=1)
@@ -88,6 +95,8 @@ class ErrorMeter:
         if getattr(objective, "space", None) is self.space and hasattr(objective, "fe_vector"):
             return self._fe_errors(objective.fe_vector(theta))
         breaks = objective.breakpoints(theta) if self.space.dim == 1 else None
+        if self.breakpoints is not None:
+            breaks = self.breakpoints if breaks is None else np.concatenate([breaks, self.breakpoints])
         if breaks is None:
             v, dv = self.fields(objective, theta)
             (u, du, _, weights, exact), _ = self._quadrature
