@@ -102,3 +102,18 @@ def test_factorial_study_script_runs_every_cell(tmp_path):
     assert len(rows) == 2 + 2 * 2 * 2 * 3 * 2                    # NGD per points mode + every momentum cell
     assert {r["ratio"] for r in rows if r["method"] == "ngd"} == {1.0}
     assert (tmp_path / "momentum_factors.png").stat().st_size > 10_000 and (tmp_path / "table.md").exists()
+
+
+def test_poisson2d_momentum_study_script_runs(tmp_path):
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "scripts" / "study_momentum_poisson2d.py"
+    spec = importlib.util.spec_from_file_location("study_momentum_poisson2d", path)
+    study = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(study)
+    assert study.main(["--quick", "--out", str(tmp_path)]) == 0
+    data = json.loads((tmp_path / "momentum_poisson2d.json").read_text())
+    assert [r["method"] for r in data["rows"]] == list(study.METHODS) and len(data["runs"]) == 3
+    assert (tmp_path / "table.md").read_text().startswith("| method |")

@@ -57,7 +57,7 @@ CORNER_CASE: dict[str, Any] = {"eps": 1e-2, "n": 32, "width": 32, "network_n": 1
 
 
 def _network_result(problem, case: dict[str, Any], progress: bool):
-    """The demo's network on the corner layer: (label, FieldResult, relative L2 error, seconds)."""
+    """The demo's network on the corner layer: (label, FieldResult, parameters, relative L2 error, seconds)."""
     import time
 
     from femngd.fem import FESpace, make_mesh
