@@ -18,6 +18,7 @@ from .train import TrainResult, train
 from .presets import poisson2d
 from .results import FieldResult, galerkin_result, trained_result
 from .recipes import FreeKnotRecipe, NetworkRecipe, train_freeknot, train_network
+from .runspec import RunParts, RunSpec
 
 __all__ = ["AdvectionDiffusion", "FESpace", "assemble_system", "corner_layer_2d", "galerkin", "layer_1d",
            "load_mesh", "make_mesh", "make_problem", "poisson_2d", "shipped_mesh", "shishkin_mesh_1d", "smooth_2d",
@@ -26,4 +27,4 @@ __all__ = ["AdvectionDiffusion", "FESpace", "assemble_system", "corner_layer_2d"
            "ShallowNetwork", "PeriodicBump", "ErrorMeter", "GramSolver", "StrongResidual", "build_model",
            "build_objective",
            "build_optimizer", "TrainResult", "train", "poisson2d", "FieldResult", "galerkin_result", "trained_result",
-           "train_freeknot", "train_network", "FreeKnotRecipe", "NetworkRecipe"]
+           "train_freeknot", "train_network", "FreeKnotRecipe", "NetworkRecipe", "RunSpec", "RunParts"]

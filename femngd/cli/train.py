@@ -73,20 +73,13 @@ def _non_negative_int(text: str) -> int:
     return _non_negative(text, int)
 
 
-def _optimizer_options(args: argparse.Namespace, defaults: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """(name, build_optimizer options): the options named on the command line over ``defaults``."""
-    name = args.optimizer or defaults.get("optimizer", "ngd")
+def _given_optimizer_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The optimizer options named on the command line."""
     given = {key: getattr(args, key) for key in ("lr", "momentum", "solve", "reg", "step", "search")
              if getattr(args, key) is not None}
     if args.restart:
         given["restart"] = args.restart
-    if given.get("lr") == "auto" or given.get("momentum") == "auto":    # 'auto' sets the step itself
-        defaults = {k: v for k, v in defaults.items() if k not in ("step", "momentum")}
-    from femngd.optim.optimizers import accepted_options
-
-    accepted = accepted_options(name)               # a preset's defaults may belong to another optimizer
-    options = {k: v for k, v in defaults.items() if k in accepted}
-    return name, {**options, **given}
+    return given
 
 
 #: options a preset fixes itself (naming one with --preset is an error, not a silent no-op)
@@ -111,30 +104,33 @@ def _from_preset(args: argparse.Namespace) -> dict[str, Any]:
     explicit = args.restart or any(getattr(args, key) is not None for key in OPTIMIZER_OPTIONS if key != "restart")
     optimizer = preset.optimizer
     if explicit:
-        name, options = _optimizer_options(args, preset.optimizer_options)
-        optimizer = build_optimizer(name, **options)
+        from femngd.runspec import optimizer_options
+
+        name = args.optimizer or preset.optimizer_options.get("optimizer", "ngd")
+        optimizer = build_optimizer(name, **optimizer_options(name, _given_optimizer_options(args),
+                                                              preset.optimizer_options))
     return {"problem": preset.problem, "space": preset.space, "model": preset.model, "objective": preset.objective,
             "meter": preset.meter, "optimizer": optimizer}
 
 
+def spec_from_args(args: argparse.Namespace):
+    """The :class:`~femngd.runspec.RunSpec` the options describe (plain path, defaults already filled in)."""
+    from femngd.runspec import RunSpec
+
+    return RunSpec(problem=args.problem, eps=args.eps, dim=args.dim, mesh=args.mesh, n=args.n, degree=args.degree,
+                   model=args.model, model_options={"width": args.width or 16, "depth": args.depth,
+                                                    "activation": args.activation, "degree": args.poly_degree,
+                                                    "n_modes": args.modes, "n_knots": args.knots, "bc": args.bc},
+                   loss=args.loss, metric=args.metric,
+                   objective_options={"bc": args.bc, "points": args.points, "samples": args.samples},
+                   optimizer=args.optimizer or "ngd", optimizer_options=_given_optimizer_options(args), seed=args.seed)
+
+
 def _from_options(args: argparse.Namespace) -> dict[str, Any]:
     """Problem, space, model, objective, meter and optimizer described by the options."""
-    from femngd.natural import ErrorMeter, build_model, build_objective
-    from femngd.optim import build_optimizer
-
-    problem, space = discretization_from_args(args)
-    model = build_model(args.model, problem=problem, space=space, width=args.width or 16, depth=args.depth,
-                        activation=args.activation, degree=args.poly_degree, n_modes=args.modes,
-                        n_knots=args.knots, bc=args.bc)
-    objective = build_objective(problem, space, model, loss=args.loss, metric=args.metric, seed=args.seed,
-                                bc=args.bc, points=args.points, samples=args.samples)
-    from femngd.optim.defaults import default_optimizer_options
-
-    name = args.optimizer or "ngd"
-    linear = bool(getattr(model, "is_linear", False))
-    name, options = _optimizer_options(args, default_optimizer_options(name, linear, args.loss, args.metric))
-    return {"problem": problem, "space": space, "model": model, "objective": objective,
-            "meter": ErrorMeter(problem, space), "optimizer": build_optimizer(name, **options)}
+    parts = spec_from_args(args).build()
+    return {"problem": parts.problem, "space": parts.space, "model": parts.model, "objective": parts.objective,
+            "meter": parts.meter, "optimizer": parts.optimizer}
 
 
 #: models whose runs naming no method option run an ε-robust recipe (:mod:`femngd.recipes`), and its names

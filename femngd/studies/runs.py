@@ -28,8 +28,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import fem
-from ..natural import ErrorMeter, build_model, build_objective
-from ..optim import build_optimizer
+from ..natural import ErrorMeter
 from ..train import train
 
 __all__ = ["register_kind", "resolve_kind", "run_spec", "plot_points", "build_trained", "RUN_KINDS"]
@@ -166,13 +165,16 @@ def _history_columns(history: Any) -> dict[str, list]:
 
 
 def build_trained(spec: dict[str, Any]):
-    """(problem, space, model, objective, optimizer) of a trained run's spec (ValueError on a bad name/option)."""
-    problem = _problem(spec)
-    space = _space(problem, spec["mesh"], spec["eps"])
-    model = build_model(spec["model"], problem=problem, space=space, **spec["model_options"])
-    objective = build_objective(problem, space, model, loss=spec["loss"], metric=spec["metric"], seed=spec["seed"],
-                                **spec["objective_options"])
-    return problem, space, model, objective, build_optimizer(spec["optimizer"], **spec["optimizer_options"])
+    """(problem, space, model, objective, optimizer) of a trained run's spec (ValueError on a bad name/option),
+    through :class:`femngd.runspec.RunSpec`: the same run ``femngd train`` builds from the same description."""
+    from ..runspec import RunSpec
+
+    mesh = spec["mesh"]
+    parts = RunSpec(problem=spec["problem"], eps=spec["eps"], mesh=mesh["kind"], n=mesh["n"], degree=mesh["degree"],
+                    model=spec["model"], model_options=spec["model_options"], loss=spec["loss"],
+                    metric=spec["metric"], objective_options=spec["objective_options"], optimizer=spec["optimizer"],
+                    optimizer_options=spec["optimizer_options"], seed=spec["seed"]).build()
+    return parts.problem, parts.space, parts.model, parts.objective, parts.optimizer
 
 
 def _trained(spec: dict[str, Any]) -> dict[str, Any]:
