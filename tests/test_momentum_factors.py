@@ -1,8 +1,11 @@
 """The momentum factors of issue 19 against a plain numpy recursion on a quadratic: what the step rule scales
 (``search``), adaptive restart (function value, gradient), β schedules; and that a restart never lets the loss
 rise by more than the line search allows."""
+import json
+
 import numpy as np
 import pytest
+from script_loader import load_script
 
 from femngd.fem import FESpace, assemble_system, galerkin, layer_1d, uniform_mesh_1d
 from femngd.natural import build_model, build_objective
@@ -89,14 +92,7 @@ def test_whole_search_with_auto_and_bad_restart_are_refused():
 
 
 def test_factorial_study_script_runs_every_cell(tmp_path):
-    import importlib.util
-    import json
-    from pathlib import Path
-
-    path = Path(__file__).parents[1] / "scripts" / "study_momentum_factors.py"
-    spec = importlib.util.spec_from_file_location("study_momentum_factors", path)
-    study = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(study)
+    study = load_script("study_momentum_factors")
     assert study.main(["--quick", "--out", str(tmp_path)]) == 0
     rows = json.loads((tmp_path / "momentum_factors.json").read_text())["rows"]
     assert len(rows) == 2 + 2 * 2 * 2 * 3 * 2                    # NGD per points mode + every momentum cell
@@ -105,14 +101,7 @@ def test_factorial_study_script_runs_every_cell(tmp_path):
 
 
 def test_poisson2d_momentum_study_script_runs(tmp_path):
-    import importlib.util
-    import json
-    from pathlib import Path
-
-    path = Path(__file__).parents[1] / "scripts" / "study_momentum_poisson2d.py"
-    spec = importlib.util.spec_from_file_location("study_momentum_poisson2d", path)
-    study = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(study)
+    study = load_script("study_momentum_poisson2d")
     assert study.main(["--quick", "--out", str(tmp_path)]) == 0
     data = json.loads((tmp_path / "momentum_poisson2d.json").read_text())
     assert [r["method"] for r in data["rows"]] == list(study.METHODS) and len(data["runs"]) == 3

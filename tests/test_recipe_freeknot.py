@@ -3,9 +3,17 @@ accuracy at small ε from the PDE alone, and the CLI's default for --model freek
 import json
 
 import pytest
+from script_loader import load_script
 
 from femngd.cli import main
-from femngd.fem import FESpace, layer_1d, relative_l2_error, shishkin_mesh_1d, galerkin, uniform_mesh_1d
+from femngd.fem import (
+    FESpace,
+    galerkin,
+    layer_1d,
+    relative_l2_error,
+    shishkin_mesh_1d,
+    uniform_mesh_1d,
+)
 from femngd.recipes import FreeKnotRecipe, train_freeknot
 
 
@@ -56,13 +64,7 @@ def test_cli_recipe_refuses_options_it_would_ignore(capsys):
 
 
 def test_eps_robust_study_runs_and_writes_its_outputs(tmp_path):
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).parents[1] / "scripts" / "study_eps_robust.py"
-    spec = importlib.util.spec_from_file_location("study_eps_robust", path)
-    study = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(study)
+    study = load_script("study_eps_robust")
     assert study.main(["--quick", "--eps", "0.1", "--out", str(tmp_path)]) == 0
     rows = json.loads((tmp_path / "eps_robust.json").read_text())
     methods = {row["method"] for row in rows}

@@ -5,9 +5,17 @@ import json
 import numpy as np
 import pytest
 import scipy.linalg as sla
+from script_loader import load_script
 
 from femngd.cli import main
-from femngd.fem import FESpace, galerkin, layer_1d, corner_layer_2d, uniform_mesh_1d, unit_square_mesh
+from femngd.fem import (
+    FESpace,
+    corner_layer_2d,
+    galerkin,
+    layer_1d,
+    uniform_mesh_1d,
+    unit_square_mesh,
+)
 from femngd.natural import ErrorMeter, build_model, build_objective
 from femngd.natural.sparse_gram import SparseGram, pencil_extremes
 from femngd.optim import build_optimizer
@@ -84,13 +92,7 @@ def test_momentum_auto_on_a_2d_fe_space_uses_the_sparse_spectrum():
 
 
 def test_mesh_independence_study_runs_and_counts_do_not_grow_in_h1(tmp_path):
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).parents[1] / "scripts" / "study_mesh_independence.py"
-    spec = importlib.util.spec_from_file_location("study_mesh_independence", path)
-    study = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(study)
+    study = load_script("study_mesh_independence")
     assert study.main(["--n", "8", "16", "--l2-n", "8", "--max-iterations", "3000", "--out", str(tmp_path)]) == 0
     rows = json.loads((tmp_path / "mesh_independence.json").read_text())
     h1 = {(r["n"], r["method"]): r["iterations"] for r in rows if r["metric"] == "h1"}
