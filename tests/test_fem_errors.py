@@ -110,3 +110,24 @@ def test_exact_quadrature_matrices_equal_the_high_order_ones(mesh_name, degree):
     for fast, slow in zip((space.mass(), space.stiffness(), space.advection(b)), reference):
         assert abs(fast - slow).max() <= 1e-13 * abs(slow).max()
     assert space.exact_basis.dx.shape[1] < space.basis.dx.shape[1]            # really the cheaper rule
+
+
+def test_chunked_load_equals_the_full_basis_load_and_builds_no_full_basis(monkeypatch):
+    """Large meshes assemble F in chunks of cells on the space's own rule; the full basis is never built."""
+    from femngd.fem import corner_layer_2d, make_mesh
+    from femngd.fem import spaces
+
+    problem = corner_layer_2d(1e-2)
+    monkeypatch.setattr(spaces, "LOAD_CHUNK", 50)
+    space = FESpace(make_mesh("shishkin", 12, 2, eps=1e-2))                 # 288 cells: 6 chunks
+    chunked = space.load(problem.source)
+    assert "basis" not in space.__dict__
+    reference = FESpace(make_mesh("shishkin", 12, 2, eps=1e-2))
+    full = forms_load(reference, problem.source)
+    assert np.allclose(chunked, full, rtol=0, atol=1e-14 * np.abs(full).max())
+
+
+def forms_load(space, f):
+    from femngd.fem import forms
+
+    return forms.load.assemble(space.basis, f=space.at_quadrature_points(f))

@@ -98,7 +98,7 @@ def _p1_triangle_chunks(space: FESpace, u: np.ndarray, chunk: int = ERROR_CHUNK)
     """
     xi, w = get_quadrature(RefTri, 2 * space.degree + 8)
     lam = np.vstack([1.0 - xi[0] - xi[1], xi[0], xi[1]])                      # (3, q) barycentric
-    vertex_values = u[space.basis.nodal_dofs[0]]
+    vertex_values = u[space.exact_basis.nodal_dofs[0]]
     p, t = space.mesh.p, space.mesh.t
     for start in range(0, t.shape[1], chunk):
         cells = t[:, start:start + chunk]

@@ -38,6 +38,10 @@ def element_for(mesh: skfem.Mesh, degree: int) -> skfem.Element:
     raise ValueError(f"mesh: unsupported mesh type {type(mesh).__name__} (lines, triangles, quads)")
 
 
+#: cells per chunk of the load assembly on large meshes whose full quadrature basis was never needed
+LOAD_CHUNK = 131_072
+
+
 class FESpace:
     """V_h = continuous piecewise polynomials of ``degree`` on ``mesh``.
 
@@ -55,24 +59,30 @@ class FESpace:
                                      or intorder < 1):
             raise ValueError(f"intorder: must be a positive integer (quadrature order) or None, got {intorder!r}")
         self.intorder = int(intorder) if intorder is not None else 2 * self.degree + 4
-        self.basis = CellBasis(mesh, self.element, intorder=self.intorder)
+
+    @cached_property
+    def basis(self) -> CellBasis:
+        """The scikit-fem basis with the space's quadrature (order ``intorder``), built on first use: at a
+        million cells it holds ~1.7 GB, which DOF bookkeeping, M, K, constant-velocity advection and the
+        (chunked) load never need."""
+        return CellBasis(self.mesh, self.element, intorder=self.intorder)
 
     def __repr__(self) -> str:
         return f"FESpace(P{self.degree}, dim={self.dim}, cells={self.mesh.t.shape[1]}, dofs={self.n_dofs})"
 
     @property
     def n_dofs(self) -> int:
-        return int(self.basis.N)
+        return int(self.exact_basis.N)
 
     @cached_property
     def dof_locations(self) -> np.ndarray:
         """Nodal points of the DOFs, (n_dofs, dim)."""
-        return np.ascontiguousarray(self.basis.doflocs.T)
+        return np.ascontiguousarray(self.exact_basis.doflocs.T)
 
     @cached_property
     def boundary_dofs(self) -> np.ndarray:
         """Indices of the DOFs on ∂Ω (sorted)."""
-        return np.sort(self.basis.get_dofs().all())
+        return np.sort(self.exact_basis.get_dofs().all())
 
     @cached_property
     def interior_dofs(self) -> np.ndarray:
@@ -84,7 +94,7 @@ class FESpace:
         """Element sizes h_K = |det DF_K|^(1/d), scikit-fem's ``w.h`` (the cell length in 1D)."""
         size = Functional(lambda w: w.h)
         measure = Functional(lambda w: 1.0 + 0.0 * w.x[0])
-        return size.elemental(self.basis) / measure.elemental(self.basis)
+        return size.elemental(self.exact_basis) / measure.elemental(self.exact_basis)
 
     # --- matrices and vectors --------------------------------------------------------------
 
@@ -117,7 +127,14 @@ class FESpace:
 
     def load(self, f: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
         """F_i = ∫ f φ_i for a callable f: (m, dim) → (m,)."""
-        return forms.load.assemble(self.basis, f=self.at_quadrature_points(f))
+        if "basis" in self.__dict__ or self.mesh.t.shape[1] <= LOAD_CHUNK:
+            return forms.load.assemble(self.basis, f=self.at_quadrature_points(f))
+        F = np.zeros(self.n_dofs)
+        for start in range(0, self.mesh.t.shape[1], LOAD_CHUNK):     # the same rule, LOAD_CHUNK cells at a time
+            cells = np.arange(start, min(start + LOAD_CHUNK, self.mesh.t.shape[1]))
+            part = CellBasis(self.mesh, self.element, intorder=self.intorder, elements=cells)
+            F += forms.load.assemble(part, f=forms.at_points(f, np.asarray(part.global_coordinates())))
+        return F
 
     def interpolate(self, func: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
         """Nodal interpolant: the coefficient vector (func(x_j))_j at the DOF locations."""
