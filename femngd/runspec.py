@@ -11,6 +11,7 @@ study configs and library code), and an option the named optimizer would ignore 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Mapping
 
 from .fem import PROBLEM_REGISTRY, AdvectionDiffusion, FESpace, make_mesh, make_problem, problem_by_name
@@ -31,15 +32,22 @@ def optimizer_options(name: str, given: Mapping[str, Any], defaults: Mapping[str
 
 @dataclass
 class RunParts:
-    """What a :class:`RunSpec` builds: everything :func:`femngd.train.train` needs, and the Galerkin meter."""
+    """What a :class:`RunSpec` builds: everything :func:`femngd.train.train` needs, and the Galerkin meter
+    (built on first use: it solves the Galerkin problem, which a caller with its own meter never needs)."""
 
     problem: AdvectionDiffusion
     space: FESpace
     model: Any
     objective: Any
     optimizer: Any
-    meter: Any
     seed: int = 0
+
+    @cached_property
+    def meter(self):
+        """:class:`~femngd.natural.ErrorMeter` of the run's problem and space."""
+        from .natural import ErrorMeter
+
+        return ErrorMeter(self.problem, self.space)
 
     def train(self, iterations: int = 100, **kwargs: Any):
         """:func:`femngd.train.train` from ``model.init(seed)`` with this run's meter and seed."""
@@ -86,7 +94,7 @@ class RunSpec:
 
     def build(self) -> RunParts:
         """Problem, space, model, objective, optimizer and meter (ValueError naming a bad name or option)."""
-        from .natural import ErrorMeter, build_model, build_objective
+        from .natural import build_model, build_objective
         from .optim import build_optimizer
         from .optim.defaults import default_optimizer_options
 
@@ -97,6 +105,5 @@ class RunSpec:
         linear = bool(getattr(model, "is_linear", False))
         defaults = default_optimizer_options(self.optimizer, linear, self.loss, self.metric)
         options = optimizer_options(self.optimizer, dict(self.optimizer_options), defaults)
-        return RunParts(problem, space, model, objective, build_optimizer(self.optimizer, **options),
-                        ErrorMeter(problem, space), self.seed)
+        return RunParts(problem, space, model, objective, build_optimizer(self.optimizer, **options), self.seed)
 

@@ -48,13 +48,6 @@ class ErrorMeter:
         l2 = lambda f: float(np.sqrt(weights @ (f * f if f.ndim == 1 else np.sum(f * f, axis=1))))
         return (u, du, points, weights, exact), (l2(u), l2(du), l2(exact) if exact is not None else 0.0)
 
-    # the quadrature fields, for callers that read them
-    u = property(lambda self: self._quadrature[0][0])
-    du = property(lambda self: self._quadrature[0][1])
-    points = property(lambda self: self._quadrature[0][2])
-    weights = property(lambda self: self._quadrature[0][3])
-    exact = property(lambda self: self._quadrature[0][4])
-
     @cached_property
     def _forms(self) -> tuple:
         """(M, K, ‖u_h‖_{L2}, |u_h|_{H1}) for distances between functions of the space."""
@@ -80,7 +73,8 @@ class ErrorMeter:
             return v, dv
         if getattr(objective, "space", None) is not None and objective.space.dim != self.space.dim:
             raise ValueError(f"meter: measures on a {self.space.dim}D space, the objective is {objective.space.dim}D")
-        return objective.evaluate(theta, self.points, order=1)      # any objective, on the meter's own points
+        points = self._quadrature[0][2]
+        return objective.evaluate(theta, points, order=1)      # any objective, on the meter's own points
 
     def _split_fields(self, objective, theta: np.ndarray, breaks: np.ndarray):
         """(v, ∇v, u_h, ∇u_h, exact, weights) on the graded rule between FE nodes and breakpoints."""

@@ -21,7 +21,6 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..fem import FESpace, LinearSystem
-from ..fem.errors import quadrature_fields
 from ..models import Model
 from .metrics import RESIDUAL_NORMS, SPDInverse, check_metric, fe_metric, residual_weight
 from .sparse_gram import SparseGram
@@ -210,10 +209,6 @@ class FEObjective(TangentObjective):
         P, D = self._probes(x, order)
         u = self.fe_vector(theta)
         return P @ u, (np.stack([Dk @ u for Dk in D], axis=1) if order == 1 else None)
-
-    def at_quadrature(self, theta: np.ndarray):
-        """(values, gradients, points, weights) of u(θ) on the layer-accurate error quadrature."""
-        return quadrature_fields(self.space, self.fe_vector(theta))
 
 
 class L2Regression(FEObjective):

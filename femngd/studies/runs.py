@@ -83,14 +83,13 @@ def plot_points(dim: int, eps: float, n: int = 400) -> np.ndarray:
 
 # --- reference runs (femngd.fem) ---------------------------------------------------------------
 
-def _problem(spec: dict[str, Any]):
-    return fem.problem_by_name(spec["problem"], spec["eps"])
+def _discretization(spec: dict[str, Any], mesh_kind: str | None = None):
+    """(problem, space) of the spec, on its mesh or one of ``mesh_kind`` (:meth:`femngd.runspec.RunSpec.discretization`)."""
+    from ..runspec import RunSpec
 
-
-def _space(problem, mesh_spec: dict[str, Any], eps: float):
-    """FESpace on the spec's mesh (:func:`femngd.fem.make_mesh`: uniform or Shishkin, 1D or 2D)."""
-    return fem.FESpace(fem.make_mesh(mesh_spec["kind"], mesh_spec["n"], problem.dim, eps=eps,
-                                     degree=mesh_spec["degree"]), degree=mesh_spec["degree"])
+    mesh = spec["mesh"]
+    return RunSpec(problem=spec["problem"], eps=spec["eps"], mesh=mesh_kind or mesh["kind"], n=mesh["n"],
+                   degree=mesh["degree"]).discretization()
 
 
 def _sample_fe(space, u: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -127,11 +126,9 @@ def _solution_samples(problem, values: np.ndarray, x: np.ndarray) -> dict[str, A
 
 def _reference(spec: dict[str, Any], solver: str, mesh_kind: str | None = None) -> dict[str, Any]:
     """Galerkin or SUPG on the spec's mesh (or on a Shishkin mesh), with errors and samples."""
-    problem = _problem(spec)
-    mesh_spec = dict(spec["mesh"], kind=mesh_kind or spec["mesh"]["kind"])
-    space = _space(problem, mesh_spec, spec["eps"])
+    problem, space = _discretization(spec, mesh_kind)
     u = getattr(fem, solver)(problem, space)
-    same_as_galerkin_space = mesh_spec["kind"] == spec["mesh"]["kind"]
+    same_as_galerkin_space = (mesh_kind or spec["mesh"]["kind"]) == spec["mesh"]["kind"]
     if solver == "galerkin" and same_as_galerkin_space:
         rel_gal = 0.0
     elif same_as_galerkin_space:
