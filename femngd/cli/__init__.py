@@ -13,7 +13,7 @@ import sys
 __all__ = ["main", "UsageError", "ArgumentParser"]
 
 #: subcommand modules, in the order they are listed by ``femngd --help``
-SUBCOMMANDS = ("demo", "galerkin", "train", "study")
+SUBCOMMANDS = ("demo", "galerkin", "train", "inverse", "study")
 
 
 class UsageError(Exception):

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .parametric import eps_range
 from .common import (add_discretization_arguments, add_figure_arguments, check_figure_paths,
                      discretization_from_args, format_rows, positive_float, positive_int, print_json, write_figures)
 
@@ -100,7 +101,7 @@ def _from_preset(args: argparse.Namespace) -> dict[str, Any]:
     from femngd.optim import build_optimizer
     from femngd.presets import poisson2d
 
-    preset = poisson2d(width=args.width or 32, depth=args.depth, seed=args.seed)
+    preset = poisson2d(width=args.width or 32, depth=args.depth or 1, seed=args.seed)
     explicit = args.restart or any(getattr(args, key) is not None for key in OPTIMIZER_OPTIONS if key != "restart")
     optimizer = preset.optimizer
     if explicit:
@@ -118,7 +119,7 @@ def spec_from_args(args: argparse.Namespace):
     from femngd.runspec import RunSpec
 
     return RunSpec(problem=args.problem, eps=args.eps, dim=args.dim, mesh=args.mesh, n=args.n, degree=args.degree,
-                   model=args.model, model_options={"width": args.width or 16, "depth": args.depth,
+                   model=args.model, model_options={"width": args.width or 16, "depth": args.depth or 1,
                                                     "activation": args.activation, "degree": args.poly_degree,
                                                     "n_modes": args.modes, "n_knots": args.knots, "bc": args.bc},
                    loss=args.loss, metric=args.metric,
@@ -157,7 +158,7 @@ def _from_recipe(args: argparse.Namespace):
                              "--optimizer for a plain run with this option")
     problem, space = discretization_from_args(args)
     if args.model in NETWORK_MODELS:
-        result = train_network(problem, space, model=args.model, width=args.width or 32, depth=args.depth,
+        result = train_network(problem, space, model=args.model, width=args.width or 32, depth=args.depth or 1,
                                activation=args.activation, seed=args.seed, progress=not args.quiet)
     else:
         result = train_freeknot(problem, space, n_knots=args.knots, seed=args.seed, progress=not args.quiet)
@@ -170,14 +171,19 @@ def run_training(args: argparse.Namespace) -> tuple[dict[str, Any], np.ndarray, 
     from femngd.train import train
 
     start = time.perf_counter()
+    if args.eps_range is not None:
+        from .parametric import run_parametric
+
+        return run_parametric(args)
+    if args.preset:
+        _check_preset_options(args)
+    args.model = args.model or "fe"
     if _recipe_requested(args):
         problem, space, model, result = _from_recipe(args)
         optimizer, loss_name = RECIPES[args.model]
         parts = {"problem": problem, "space": space,                 # what the errors measured: the model itself
                  "objective": result.info.get("values", result.info["objective"])}
     else:
-        if args.preset:
-            _check_preset_options(args)
         for key, default in PLAIN_DEFAULTS.items():
             if getattr(args, key) is None:
                 setattr(args, key, default)
@@ -220,7 +226,11 @@ def _run(args: argparse.Namespace) -> int:
     payload, theta, parts = run_training(args)
     if out is not None:
         _save(out, payload, theta)
-    if args.plot or args.vtk:
+    if args.plot and "test_eps" in payload:
+        from .parametric import plot_test_errors
+
+        plot_test_errors(payload, args.plot)
+    elif args.plot or args.vtk:
         from femngd.results import trained_result
 
         if parts.get("space") is None:
@@ -240,9 +250,11 @@ def _add_model_arguments(parser: argparse.ArgumentParser, names: dict[str, tuple
     parser.add_argument("--preset", choices=("poisson2d",), default=None,
                         help="poisson2d: the ENGD 2D Poisson benchmark (2-32-1 tanh, 784+116 points, Gauss-Newton, "
                         "least squares, grid line search; discretization options ignored); --width 64 for 2-64-1")
-    parser.add_argument("--model", choices=names["models"], default="fe", help="model (default: fe)")
+    parser.add_argument("--model", choices=names["models"], default=None,
+                        help="model (default: fe; with --eps-range: mlp, the only parametric model)")
     parser.add_argument("--width", type=positive_int, default=None, help="network width (default: 16; preset and network recipe 32)")
-    parser.add_argument("--depth", type=positive_int, default=1, help="MLP hidden layers (default: 1)")
+    parser.add_argument("--depth", type=positive_int, default=None,
+                        help="MLP hidden layers (default: 1; with --eps-range 2 of width 20)")
     parser.add_argument("--activation", default="tanh", help="tanh, sigmoid, softplus, relu<k> (default: tanh)")
     parser.add_argument("--poly-degree", type=_non_negative_int, default=8, help="Legendre degree for --model poly")
     parser.add_argument("--modes", type=positive_int, default=8, help="Fourier modes for --model fourier")
@@ -295,6 +307,9 @@ def register(subparsers: Any) -> None:
     _add_model_arguments(parser, names)
     _add_objective_arguments(parser, names)
     _add_optimizer_arguments(parser, names)
+    parser.add_argument("--eps-range", type=eps_range, default=None, metavar="EMIN:EMAX",
+                        help="train one model u(x, ε) for every ε in [EMIN, EMAX] (1D layer problem; tested at 20 "
+                        "new ε; see femngd.recipes.train_parametric)")
     parser.add_argument("--iterations", type=_non_negative_int, default=None,
                         help="maximum iterations (default: 100; the recipes set their own)")
     parser.add_argument("--tol", type=positive_float, default=None, help="stop when the loss is below this")
@@ -303,4 +318,4 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--out", default=None, metavar="DIR", help="write results.json and params.npz atomically")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     add_figure_arguments(parser)
-    parser.set_defaults(func=_run, parser_defaults={key: parser.get_default(key) for key in PRESET_FIXED})
+    parser.set_defaults(func=_run, parser_defaults=vars(parser.parse_args([])))

@@ -4,12 +4,13 @@ from .problems import (PROBLEM_NAMES, PROBLEM_REGISTRY, AdvectionDiffusion, chec
 from .meshes import (MESH_KINDS, graded_mesh_1d, make_mesh, shishkin_mesh_1d, shishkin_mesh_2d, shishkin_transition,
                      uniform_mesh_1d, unit_square_mesh)
 from .spaces import FESpace
+from .families import FAMILY_NAMES, EpsAxis, ProblemFamily, problem_family
 from .galerkin import LinearSystem, assemble_system, galerkin, solve_system, supg
 from .errors import (error_report, h1_error, l2_error, l2_norm, max_nodal_error, observed_orders, relative_h1_error,
                      relative_l2_error)
 
 __all__ = [
-    "AdvectionDiffusion", "check_eps", "layer_1d", "layer_profile", "corner_layer_2d", "smooth_2d",
+    "AdvectionDiffusion", "check_eps", "EpsAxis", "ProblemFamily", "problem_family", "FAMILY_NAMES", "layer_1d", "layer_profile", "corner_layer_2d", "smooth_2d",
     "poisson_2d", "smooth_1d", "make_problem", "PROBLEM_NAMES", "PROBLEM_REGISTRY", "problem_by_name", "make_mesh", "MESH_KINDS",
     "shishkin_mesh_2d", "uniform_mesh_1d", "graded_mesh_1d", "shishkin_mesh_1d", "shishkin_transition",
     "unit_square_mesh", "FESpace", "LinearSystem",

@@ -39,6 +39,14 @@ class Model(ABC):
 
     dim: int
     n_params: int
+    #: inputs after the ``dim`` spatial coordinates (PDE parameters such as log ε): the points of
+    #: a parametric model are rows (x, μ); its derivatives are in x only
+    pde_inputs: int = 0
+
+    @property
+    def n_inputs(self) -> int:
+        """Columns of the points: ``dim`` spatial coordinates, then ``pde_inputs`` PDE parameters."""
+        return self.dim + self.pde_inputs
 
     @abstractmethod
     def init(self, seed: int = 0) -> np.ndarray:

@@ -7,6 +7,7 @@ Product rule (exact, for values, gradients, Laplacians and their θ-Jacobians):
     ∂Δv/∂θ = Δd ∂N/∂θ + 2 ∇d·∂∇N/∂θ + d ∂ΔN/∂θ.
 
 Distance ("unit"): 1D d = x(1 − x) on (0, 1); 2D d = x(1 − x) y(1 − y) on the unit square.
+For a parametric inner model N_θ(x, μ) (points (x, μ)), d and ℓ depend on x only.
 """
 from __future__ import annotations
 
@@ -64,6 +65,7 @@ class HardDirichlet(Model):
         if distance != "unit":
             raise ValueError(f"distance: only 'unit' (the unit interval/square) is available, got {distance!r}")
         self.model, self.dim, self.n_params = model, model.dim, model.n_params
+        self.pde_inputs = model.pde_inputs
         self.is_linear = bool(getattr(model, "is_linear", False))
         if lift is not None and not callable(lift):
             if self.dim != 1 or np.size(lift) != 2:
@@ -98,11 +100,11 @@ class HardDirichlet(Model):
         """The requested fields of v at the grid line search's steps θ + s0 2⁻ᵏ d from the inner model's,
         by the product rule with the fixed distance d(x) and lift ℓ(x): v = dN + ℓ, ∇v = N∇d + d∇N + ∇ℓ,
         Δv = NΔd + 2∇d·∇N + dΔN + Δℓ. Arrays (K + 1, m[, dim])."""
-        x = check_points(x, self.dim)
+        x = check_points(x, self.n_inputs)
         need = {"value"} | ({"grad"} if ("grad" in fields or "laplacian" in fields) else set()) | (set(fields) & {"laplacian"})
         inner = self.model.halving_fields(theta, d, s0, levels, x, fields=tuple(sorted(need)))
-        dist, gd, ld = unit_distance(x)
-        lv, lg, ll = self._lift_fields(x, 2 if "laplacian" in fields else 1 if "grad" in fields else 0)
+        dist, gd, ld = unit_distance(x[:, :self.dim])
+        lv, lg, ll = self._lift_fields(x[:, :self.dim], 2 if "laplacian" in fields else 1 if "grad" in fields else 0)
         N = inner["value"]
         out = {}
         if "value" in fields:
@@ -115,11 +117,11 @@ class HardDirichlet(Model):
 
     def evaluate(self, theta, x, order: int = 0, jacobian: bool = False) -> Evaluation:
         """v = dN + ℓ and, by the product rule (module doc), ∇v, Δv and their θ-Jacobians."""
-        x = check_points(x, self.dim)
+        x = check_points(x, self.n_inputs)
         check_order(order)
         inner = self.model.evaluate(theta, x, order=order, jacobian=jacobian)
-        d, gd, ld = unit_distance(x)
-        lv, lg, ll = self._lift_fields(x, order)
+        d, gd, ld = unit_distance(x[:, :self.dim])
+        lv, lg, ll = self._lift_fields(x[:, :self.dim], order)
         out = {"value": d * inner.value + lv}
         if order >= 1:
             out["grad"] = inner.value[:, None] * gd + d[:, None] * inner.grad + lg

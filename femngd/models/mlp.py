@@ -16,6 +16,10 @@ A = W h + b, G_d = W g_d, Λ_A = W Λ the layer's linear parts,
     W̄ = Ā ⊗ h + Σ_d Ḡ_d ⊗ g_d + Λ̄_A ⊗ Λ,   b̄ = Ā,   (h̄, ḡ_d, Λ̄) ← Wᵀ(Ā, Ḡ_d, Λ̄_A).
 
 Parameters θ = (W¹, b¹, …, W^L, b^L, w, c_0), matrices row-major.
+
+Parametric networks u(x, μ): with ``pde_inputs=k`` the input is (x, μ) ∈ R^{dim+k} and the
+spatial derivatives are taken in x only (g^0_d = e_d for the first ``dim`` inputs), so ∇ and Δ
+above are ∇_x and Δ_x while μ (e.g. a normalized log ε) enters the values and the θ-Jacobians.
 """
 from __future__ import annotations
 
@@ -37,20 +41,25 @@ class MLP(Model):
 
     is_linear = False
 
-    def __init__(self, widths=(32, 32), dim: int = 1, activation: str = "tanh", init_std: float | None = None):
+    def __init__(self, widths=(32, 32), dim: int = 1, activation: str = "tanh", init_std: float | None = None,
+                 pde_inputs: int = 0):
         widths = tuple(int(w) for w in np.atleast_1d(widths))
         if not widths or min(widths) < 1:
             raise ValueError(f"widths: need at least one hidden layer of positive width, got {widths!r}")
         if dim not in (1, 2, 3):
             raise ValueError(f"dim: must be 1, 2 or 3, got {dim!r}")
+        if isinstance(pde_inputs, bool) or not isinstance(pde_inputs, (int, np.integer)) or pde_inputs < 0:
+            raise ValueError(f"pde_inputs: must be a non-negative integer, got {pde_inputs!r}")
         self.widths, self.dim = widths, int(dim)
+        self.pde_inputs = int(pde_inputs)
         self.activation = make_activation(activation)
         self.init_std = init_std
-        self.sizes = (self.dim, *widths, 1)
+        self.sizes = (self.n_inputs, *widths, 1)
         self.n_params = sum(n_out * (n_in + 1) for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:]))
 
     def __repr__(self) -> str:
-        return f"MLP(widths={self.widths}, dim={self.dim}, activation={self.activation.name!r})"
+        extra = f", pde_inputs={self.pde_inputs}" if self.pde_inputs else ""
+        return f"MLP(widths={self.widths}, dim={self.dim}{extra}, activation={self.activation.name!r})"
 
     def init(self, seed: int = 0) -> np.ndarray:
         rng = seeded_rng(seed)
@@ -73,10 +82,10 @@ class MLP(Model):
 
     def _forward(self, layers, x, order):
         """Per hidden layer: inputs (h, g (d, m, n) or None, Λ or None), linear parts, σ derivatives."""
-        m, dim = x.shape
+        (m, n_in), dim = x.shape, self.dim
         h = x
-        g = np.broadcast_to(np.eye(dim)[:, None, :], (dim, m, dim)) if order >= 1 else None
-        lap = np.zeros((m, dim)) if order >= 2 else None
+        g = np.broadcast_to(np.eye(n_in)[:dim, None, :], (dim, m, n_in)) if order >= 1 else None
+        lap = np.zeros((m, n_in)) if order >= 2 else None
         tape = []
         for W, b in layers[:-1]:
             A = h @ W.T + b
@@ -98,7 +107,7 @@ class MLP(Model):
         """v, ∇v, Δv (up to ``order``) and their θ-Jacobians at x (m, dim); ``fields`` as in
         :meth:`femngd.models.shallow.ShallowNetwork.evaluate` (e.g. skip the gradient Jacobian)."""
         theta = check_theta(theta, self.n_params)
-        x = check_points(x, self.dim)
+        x = check_points(x, self.n_inputs)
         want = wanted_fields(order, jacobian, fields)
         forward = 2 if want & {"laplacian", "dlaplacian"} else 1 if want & {"grad", "dgrad"} else 0
         layers = self.layers(theta)

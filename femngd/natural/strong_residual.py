@@ -33,7 +33,7 @@ from .tangent import METRICS, TangentObjective
 
 __all__ = ["StrongResidual", "PDEData", "SAMPLERS"]
 
-SAMPLERS = ("fixed", "random", "optimal")
+SAMPLERS = ("fixed", "random", "optimal", "residual")
 
 
 @dataclass(frozen=True)
@@ -73,12 +73,14 @@ class PDEData:
         return np.broadcast_to(self.constant_velocity, x.shape)
 
 
-def _problem_data(problem: Any, dim: int, eps, velocity, source, dirichlet) -> Any:
-    """The problem object, or PDEData built from the keyword arguments when ``problem`` is None."""
+def _problem_data(problem: Any, dim: int, eps, velocity, source, dirichlet,
+                  needs: tuple[str, ...] = ("eps", "dim", "velocity", "source", "dirichlet")) -> Any:
+    """The problem object (with the attributes ``needs``), or PDEData built from the keyword
+    arguments when ``problem`` is None."""
     if problem is not None:
-        missing = [a for a in ("eps", "dim", "velocity", "source", "dirichlet") if not hasattr(problem, a)]
+        missing = [a for a in needs if not hasattr(problem, a)]
         if missing:
-            raise ValueError(f"problem: needs attributes eps, dim, velocity, source, dirichlet (missing {missing})")
+            raise ValueError(f"problem: needs attributes {', '.join(needs)} (missing {missing})")
         return problem
     if eps is None or source is None:
         raise ValueError("problem: give a problem object or the data eps=..., source=... (velocity, dirichlet)")
@@ -111,6 +113,9 @@ class StrongResidual(TangentObjective):
         seed: seed of the first sample (random/optimal samplers).
     """
 
+    #: what the problem object must provide
+    problem_attributes = ("eps", "dim", "velocity", "source", "dirichlet")
+
     def __init__(self, problem: Any, model: Model, points: np.ndarray | str | None = None,
                  weights: np.ndarray | None = None, sampler: str = "fixed", samples: int = 100,
                  boundary: tuple | None = None, metric: str = "gauss-newton",
@@ -122,7 +127,7 @@ class StrongResidual(TangentObjective):
             raise ValueError(f"metric: must be one of {', '.join(METRICS)}, got {metric!r}")
         if sampler not in SAMPLERS:
             raise ValueError(f"points: sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
-        problem = _problem_data(problem, model.dim, eps, velocity, source, dirichlet)
+        problem = _problem_data(problem, model.dim, eps, velocity, source, dirichlet, self.problem_attributes)
         if model.dim != problem.dim:
             raise ValueError(f"model: a {model.dim}D model for a {problem.dim}D problem")
         self.problem, self.model, self.metric, self.sampler = problem, model, metric, sampler
@@ -164,38 +169,75 @@ class StrongResidual(TangentObjective):
 
     def _set_points(self, points, weights) -> None:
         x, w = np.asarray(points, dtype=float), np.asarray(weights, dtype=float)
-        if x.ndim == 1 and self.dim == 1:
+        n = self.model.n_inputs
+        if x.ndim == 1 and n == 1:
             x = x[:, None]
-        if x.ndim != 2 or x.shape[1] != self.dim or w.shape != (x.shape[0],) or np.any(w < 0):
-            raise ValueError(f"points: need points (m, {self.dim}) and non-negative weights (m,)")
+        if x.ndim != 2 or x.shape[1] != n or w.shape != (x.shape[0],) or np.any(w < 0):
+            raise ValueError(f"points: need points (m, {n}) and non-negative weights (m,)")
         self.points, self.weights = x, w
-        self.source = self.problem.source(x)
-        self.velocity = _velocity(self.problem, x)
+        self.source, self.velocity, self.point_eps = self._point_data(x)
+        #: the weights w_q ω(ε_q)² of R_q² in the loss (ω = 1 unless a parametric residual scales them)
+        self.residual_weights = w * self._residual_scale(self.point_eps)
         self._points_version += 1
 
+    def _point_data(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, Any]:
+        """(f, b or None when b ≡ 0, ε) at the points: the data of R = −εΔv + b·∇v − f there.
+        ε is the problem's number here; a parametric objective returns one ε per point."""
+        return self.problem.source(x), _velocity(self.problem, x), self.problem.eps
+
     def resample(self, rng: np.random.Generator) -> None:
-        """Draw m new points: uniform in (0, 1)^d, or from the optimal density at the last θ."""
+        """Draw m new points: uniform in (0, 1)^d, or from the optimal or residual density at the last θ."""
         if self.sampler == "fixed":
             return
-        if self.sampler == "optimal" and getattr(self, "_theta_for_density", None) is not None:
-            x, w = self._optimal_points(rng, self._theta_for_density)
+        theta = getattr(self, "_theta_for_density", None)
+        if self.sampler in ("optimal", "residual") and theta is not None:
+            density = self._optimal_density if self.sampler == "optimal" else self._residual_density
+            cand = self._uniform(rng, self.pool * self.samples)
+            x, w = self._draw(rng, cand, density(theta, cand))
         else:
-            x = rng.uniform(0.0, 1.0, (self.samples, self.dim))
-            w = np.full(self.samples, 1.0 / self.samples)
+            x, w = self.sample(rng, self.samples)
         self._set_points(x, w)
 
-    def _optimal_points(self, rng, theta):
-        """m points from ρ(x) = ∂θv(x)ᵀ G⁺ ∂θv(x) / rank on a pool of uniform candidates."""
-        cand = rng.uniform(0.0, 1.0, (self.pool * self.samples, self.dim))
+    def sample(self, rng: np.random.Generator, m: int) -> tuple[np.ndarray, np.ndarray]:
+        """m points of the random sampler and their volume weights: uniform in (0, 1)^d, weights 1/m."""
+        return self._uniform(rng, m), np.full(m, 1.0 / m)
+
+    def _uniform(self, rng: np.random.Generator, m: int) -> np.ndarray:
+        """m points drawn uniformly from (0, 1)^d, the domain of the samplers."""
+        return rng.uniform(0.0, 1.0, (m, self.model.n_inputs))
+
+    def _optimal_density(self, theta: np.ndarray, cand: np.ndarray) -> np.ndarray:
+        """ρ(x) = ∂θv(x)ᵀ G⁺ ∂θv(x) / rank on the candidates (∫ρ = 1 on the pool), G their Gram."""
         Jc = self.model.evaluate(theta, cand, jacobian=True).dvalue
         G = Jc.T @ Jc / cand.shape[0]
         w_eig, V = np.linalg.eigh(G)
         keep = w_eig > 1e-10 * max(w_eig.max(), 1e-300)
         phi = Jc @ (V[:, keep] / np.sqrt(w_eig[keep]))
-        density = np.sum(phi * phi, axis=1) / max(keep.sum(), 1)      # ∫ρ = 1 on the pool
-        density = 0.5 * density + 0.5                                   # defensive mixture with uniform
+        return np.sum(phi * phi, axis=1) / max(keep.sum(), 1)
+
+    def _residual_density(self, theta: np.ndarray, cand: np.ndarray) -> np.ndarray:
+        """ρ(x) = ω R(x)² / mean_pool(ω R²), ω the residual's loss weight: points go where the current
+        residual is (residual-based adaptive sampling), learnt from θ alone."""
+        f, b, eps = self._point_data(cand)
+        fields = {"laplacian"} | ({"grad"} if b is not None else set())
+        ev = self._evaluate(theta, cand, 2, False, fields)
+        R = -eps * ev.laplacian - f
+        if b is not None:
+            R += np.einsum("md,md->m", b, ev.grad)
+        r2 = self._residual_scale(eps) * R * R
+        mean = float(np.mean(r2))
+        return r2 / mean if mean > 0 and np.isfinite(mean) else np.ones(len(cand))
+
+    def _draw(self, rng: np.random.Generator, cand: np.ndarray, density: np.ndarray):
+        """m of the uniform candidates drawn from the defensive mixture ½ρ + ½ (density relative to
+        uniform), with the importance weights 1/(m ρ_mix) that keep the loss an unbiased integral."""
+        density = 0.5 * density + 0.5
         idx = rng.choice(cand.shape[0], self.samples, p=density / density.sum())
         return cand[idx], 1.0 / (self.samples * density[idx])
+
+    def _residual_scale(self, eps) -> Any:
+        """ω(ε)², the factor of a point's volume weight in the loss (1 here; see ParametricResidual)."""
+        return 1.0
 
     def remember(self, theta: np.ndarray) -> None:
         """θ whose tangent space defines the optimal density of the next :meth:`resample`."""
@@ -214,8 +256,8 @@ class StrongResidual(TangentObjective):
         (written into ``out`` when given: the scaling by −ε is the copy)."""
         fields = {"laplacian", "dlaplacian"} | ({"grad", "dgrad"} if self.velocity is not None else set())
         ev = self._evaluate(theta, self.points, 2, jacobian, fields)
-        R = -self.problem.eps * ev.laplacian - self.source
-        dR = np.multiply(ev.dlaplacian, -self.problem.eps, out=out) if jacobian else None
+        R = -self.point_eps * ev.laplacian - self.source
+        dR = np.multiply(ev.dlaplacian, -np.asarray(self.point_eps)[..., None], out=out) if jacobian else None
         if self.velocity is not None:
             R += np.einsum("md,md->m", self.velocity, ev.grad)
             if jacobian:
@@ -232,7 +274,7 @@ class StrongResidual(TangentObjective):
 
     def _loss_weights(self) -> np.ndarray:
         bw = self.boundary[1] if self.boundary is not None else np.zeros(0)
-        return np.concatenate([self.weights, bw])
+        return np.concatenate([self.residual_weights, bw])
 
     def residuals(self, theta: np.ndarray, jacobian: bool = False):
         """(R, B) stacked, and their Jacobian (m + m_b, p) if ``jacobian``."""
@@ -261,10 +303,10 @@ class StrongResidual(TangentObjective):
         levels = steps.size - 1
         fields = self.model.halving_fields(theta, d, steps[0], levels, self.points,
                                            fields=("laplacian",) if self.velocity is None else ("grad", "laplacian"))
-        R = -self.problem.eps * fields["laplacian"] - self.source
+        R = -self.point_eps * fields["laplacian"] - self.source
         if self.velocity is not None:
             R += np.einsum("kmd,md->km", fields["grad"], self.velocity)
-        losses = 0.5 * (R * R) @ self.weights
+        losses = 0.5 * (R * R) @ self.residual_weights
         if self.boundary is not None:
             by, bw, g = self.boundary
             B = self.model.halving_fields(theta, d, steps[0], levels, by)["value"] - g
