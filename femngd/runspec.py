@@ -102,7 +102,7 @@ class RunSpec:
         model = build_model(self.model, problem=problem, space=space, **self.model_options)
         objective = build_objective(problem, space, model, loss=self.loss, metric=self.metric, seed=self.seed,
                                     **self.objective_options)
-        linear = bool(getattr(model, "is_linear", False))
+        linear = model.is_linear
         defaults = default_optimizer_options(self.optimizer, linear, self.loss, self.metric)
         options = optimizer_options(self.optimizer, dict(self.optimizer_options), defaults)
         return RunParts(problem, space, model, objective, build_optimizer(self.optimizer, **options), self.seed)

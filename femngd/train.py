@@ -8,7 +8,6 @@ A non-finite loss or parameter vector stops the run: the last finite iterate is 
 """
 from __future__ import annotations
 
-import copy
 import math
 import sys
 import time
@@ -16,13 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
-import scipy.sparse as sp
 
 from .natural.objective import Objective
-from .natural.sparse_gram import SparseGram, pencil_extremes
-from .optim import theory
-from .optim.optimizers import LBFGS, StepInfo
-from .optim.steps import Fixed
+from .optim.base import Optimizer, StepInfo
 
 __all__ = ["train", "TrainResult"]
 
@@ -96,35 +91,6 @@ def _finite(theta: np.ndarray, loss: float) -> bool:
     return bool(np.all(np.isfinite(theta)) and np.isfinite(loss))
 
 
-def _auto_parameters(objective: Objective, optimizer, theta: np.ndarray) -> dict[str, float]:
-    """Set the step α (and β) from the extreme eigenvalues λ₁, λ_n of G⁺G_H at θ₀ (DESIGN §5).
-
-    G is the metric Gram for natural directions and the identity for parameter-space ones.
-
-    Plain descent: α = 2/(λ₁+λ_n); momentum: Polyak's heavy-ball or Nesterov's (α, β).
-    """
-    try:
-        G_H = objective.gauss_newton_gram(theta)
-    except NotImplementedError as exc:
-        raise ValueError(f"momentum: 'auto' needs the Gauss-Newton matrix of the loss ({exc})") from None
-    natural = getattr(optimizer, "direction", "natural") == "natural"
-    if isinstance(G_H, SparseGram):          # FE coefficients: Lanczos on the sparse pencil, nothing dense
-        G = objective.linearize(theta).gram if natural else SparseGram(sp.identity(G_H.shape[0], format="csc"))
-        lam_min, lam_max = pencil_extremes(G_H, G)
-    else:
-        G = objective.linearize(theta).gram if natural else np.eye(G_H.shape[0])
-        lam_min, lam_max = theory.preconditioned_spectrum(G_H, G)
-    lam_min = max(lam_min, 1e-300)
-    if getattr(optimizer, "auto_momentum", False):
-        method = "nesterov" if optimizer.momentum.lookahead else "heavy-ball"
-        alpha, beta = theory.auto_momentum(lam_min, lam_max, method)
-        optimizer.momentum.beta = beta
-    else:
-        (alpha, _), beta = theory.gd_optimal(lam_min, lam_max), 0.0
-    optimizer.step_rule = Fixed(alpha)
-    return {"lambda_min": lam_min, "lambda_max": lam_max, "alpha": alpha, "beta": beta}
-
-
 def train(objective: Objective, optimizer, theta0: np.ndarray, iterations: int = 100, tol: float | None = None,
           time_budget: float | None = None, meter: Callable | None = None, seed: int = 0,
           callback: Callable | None = None, progress: bool = False, stop_on: str = "loss",
@@ -178,12 +144,10 @@ def _check_theta0(theta0, n_params: int) -> np.ndarray:
 
 
 def _check_optimizer(optimizer) -> None:
-    """An optimizer object (``build_optimizer`` or an :class:`~femngd.optim.Optimizer`), not a name or None."""
-    if isinstance(optimizer, LBFGS):
-        return
-    if not (callable(getattr(optimizer, "step", None)) and callable(getattr(optimizer, "init", None))):
+    """An :class:`~femngd.optim.Optimizer` object (``build_optimizer(name)``, or a user's own), not a name."""
+    if not isinstance(optimizer, Optimizer):
         hint = f"; build it with femngd.optim.build_optimizer({optimizer!r})" if isinstance(optimizer, str) else ""
-        raise ValueError(f"optimizer: expected an optimizer object, got {optimizer!r}{hint}")
+        raise ValueError(f"optimizer: expected an optimizer object (femngd.optim.Optimizer), got {optimizer!r}{hint}")
 
 
 def _train(objective, optimizer, theta0, iterations, tol, time_budget, meter, seed, callback, progress, stop_on,
@@ -203,9 +167,9 @@ def _train(objective, optimizer, theta0, iterations, tol, time_budget, meter, se
     rng = np.random.default_rng(seed)
     rec = _Recorder(meter, tol, stop_on, time_budget, callback, progress, iterations, meter_every)
     info: dict[str, Any] = {"optimizer": repr(optimizer)}
-    if getattr(optimizer, "auto_momentum", False) or getattr(optimizer, "auto_step", False):
-        optimizer = copy.deepcopy(optimizer)       # resolve 'auto' on a copy: the caller's optimizer is unchanged
-        info["auto_momentum"] = _auto_parameters(objective, optimizer, theta)
+    state = optimizer.init(objective, theta)           # resolves 'auto' at θ₀ into the state
+    if optimizer.resolved(state):
+        info["auto_momentum"] = optimizer.resolved(state)
     loss = objective.loss(theta)
     if not _finite(theta, loss):
         raise ValueError("theta0: the initial loss is not finite")
@@ -213,20 +177,17 @@ def _train(objective, optimizer, theta0, iterations, tol, time_budget, meter, se
     if stop_on not in rec.history:
         raise ValueError(f"stop_on: {stop_on!r} is not recorded (history keys: {', '.join(rec.history)})")
     ceiling = divergence_factor * max(loss, 1.0)
-    if isinstance(optimizer, LBFGS):
-        return _train_lbfgs(objective, optimizer, theta, iterations, rec, message, info)
-    state = optimizer.init(theta)
     diverged = False
     for _ in range(iterations):
         if message:
             break
         start = time.perf_counter()
         try:
-            if hasattr(objective, "remember"):   # θ_k defines the sampling density of the new points
-                objective.remember(theta)
+            objective.remember(theta)                  # θ_k defines the sampling density of the new points
             objective.resample(rng)
             new, state, step = optimizer.step(objective, theta, state)
-            new_loss = objective.loss(new) if np.all(np.isfinite(new)) else math.nan
+            new_loss = step.new_loss if step.new_loss is not None else (
+                objective.loss(new) if np.all(np.isfinite(new)) else math.nan)
         except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
             new, new_loss, step = theta, math.nan, None
             message = f"diverged: {str(exc).splitlines()[0]}"
@@ -237,42 +198,8 @@ def _train(objective, optimizer, theta0, iterations, tol, time_budget, meter, se
             message = message or f"diverged: {what} at iteration {len(rec.history['loss'])}"
             message += "; returning the last finite iterate"
             break
-        optimizer.after_step(state, loss, new_loss)
         theta, loss = new, new_loss
         message = rec.add(objective, theta, loss, step)
     k = len(rec.history["loss"]) - 1
     rec.finish()
     return TrainResult(theta, rec.history, diverged, message or f"stopped after {k} iterations", k, info)
-
-
-def _train_lbfgs(objective, optimizer: LBFGS, theta, iterations, rec, message, info) -> TrainResult:
-    """L-BFGS through scipy; the callback records every iterate and raises StopIteration to stop."""
-    from scipy.optimize import minimize
-
-    if message or iterations == 0:
-        return TrainResult(theta, rec.history, False, message or "stopped after 0 iterations", 0, info)
-    clock = [time.perf_counter()]
-    state = {"message": None, "theta": theta}
-
-    def fun(th):
-        loss, grad = objective.loss_and_gradient(th) if hasattr(objective, "loss_and_gradient") else (
-            objective.loss(th), objective.gradient(th))
-        return (loss, grad) if np.isfinite(loss) else (np.inf, np.zeros_like(th))
-
-    def callback(intermediate_result):
-        rec.elapsed += time.perf_counter() - clock[0]
-        th, loss = intermediate_result.x, float(intermediate_result.fun)
-        if not _finite(th, loss):
-            raise StopIteration
-        state["theta"] = th.copy()
-        state["message"] = rec.add(objective, th, loss, StepInfo(loss, math.nan))
-        clock[0] = time.perf_counter()
-        if state["message"]:
-            raise StopIteration
-
-    minimize(fun, theta, jac=True, method="L-BFGS-B", callback=callback,
-             options={"maxiter": iterations, "maxcor": optimizer.memory, "gtol": 0.0, "ftol": 0.0})
-    k = len(rec.history["loss"]) - 1
-    rec.finish()
-    return TrainResult(state["theta"], rec.history, False, state["message"] or f"stopped after {k} iterations", k,
-                       info)

@@ -5,7 +5,7 @@ from scipy.integrate import quad
 
 from femngd.fem import (FESpace, error_report, h1_error, l2_error, l2_norm, layer_1d, max_nodal_error,
                         observed_orders, relative_l2_error, uniform_mesh_1d)
-from femngd.fem.errors import graded_rule
+from femngd.fem.quadrature import graded_rule
 
 
 @pytest.mark.parametrize("eps", [1e-2, 1e-5, 1e-9])
@@ -87,7 +87,7 @@ def test_p1_triangle_quadrature_equals_scikit_fem_basis(kind):
     chunks = list(errors._p1_triangle_chunks(space, u, chunk=37))          # several chunks, a ragged last one
     assert len(chunks) == -(-mesh.t.shape[1] // 37)
     fast = [np.concatenate(arrays) for arrays in zip(*chunks)]
-    (basis,) = errors.error_bases(space)
+    (basis,) = space.error_bases()
     field = basis.interpolate(u)
     reference = (np.asarray(field).ravel(), np.asarray(field.grad).reshape(2, -1).T,
                  np.asarray(basis.global_coordinates()).reshape(2, -1).T, np.asarray(basis.dx).ravel())

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from femngd.natural.solve import GramSolver
-from femngd.optim import Fixed, Optimizer, build_optimizer, theory
+from femngd.optim import Descent, Fixed, Natural, build_optimizer, theory
 from femngd.optim.momentum import LastMomentum, Momentum
 from femngd.train import train
 from optim_toys import LinearQuadratic, TanhRegression, tridiagonal
@@ -191,10 +191,11 @@ def test_restart_forgets_momentum_when_the_loss_rises():
 
 def test_restart_step_is_a_plain_natural_step():
     obj = fe_like()
-    opt = Optimizer("natural", LastMomentum(0.9), restart=True)
-    state = opt.init(np.zeros(obj.n_params))
+    opt = Descent(Natural(), LastMomentum(0.9), restart=True)
+    state = opt.init(obj, np.zeros(obj.n_params))
+    state.loss = -np.inf                                # pretend the loss at θ0 was lower than any: it rises
     theta1, state, _ = opt.step(obj, np.zeros(obj.n_params), state)
-    opt.after_step(state, 0.0, 1.0)                     # pretend the loss rose
+    assert state.momentum.c_prev is None                # forgotten
     theta2, _, _ = opt.step(obj, theta1, state)
     lin = obj.linearize(theta1)
     assert np.allclose(theta2, theta1 - np.linalg.solve(lin.gram, lin.grad), rtol=1e-10)
@@ -213,5 +214,5 @@ def test_build_optimizer_errors(kwargs, match):
 
 def test_momentum_transform_default_is_plain_descent():
     obj = fe_like()
-    ours = iterates(obj, Optimizer("natural", Momentum(0.0), Fixed(0.01), GramSolver("penrose", 1e-15)), 5)
+    ours = iterates(obj, Descent(Natural(), Momentum(0.0), Fixed(0.01), GramSolver("penrose", 1e-15)), 5)
     assert max_gap(ours, numpy_momentum(obj, 0.01, 0.0, 5)) < 1e-11

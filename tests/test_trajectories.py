@@ -1,6 +1,8 @@
 """The iterates of the shipped studies' settings and of every optimizer's defaults are those stored in
 tests/data/trajectories.json (captured before the optimizer protocol of issue 13): restructuring the
-optimizers, the loop and the run description changes no iterate (to rounding)."""
+optimizers, the loop and the run description changes no iterate (to rounding). The one intended change:
+L-BFGS, once scipy's L-BFGS-B driven through a callback, is now an optimizer of the same protocol as the
+others (femngd.optim.baselines.LBFGS), whose iterates differ from scipy's; its entry was captured after."""
 import json
 
 import numpy as np

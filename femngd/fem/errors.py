@@ -17,68 +17,18 @@ import math
 from typing import Callable
 
 import numpy as np
-from numpy.polynomial.legendre import leggauss
-from skfem import CellBasis
 from skfem.element import ElementTriP1
 from skfem.quadrature import get_quadrature
 from skfem.refdom import RefTri
 
+from .quadrature import breakpoint_rule, graded_rule
 from .spaces import FESpace
 
-__all__ = ["error_bases", "graded_rule", "breakpoint_rule", "l2_error", "h1_error", "max_nodal_error",
+__all__ = ["graded_rule", "breakpoint_rule", "l2_error", "h1_error", "max_nodal_error",
            "relative_l2_error", "relative_h1_error", "l2_norm", "observed_orders", "error_report", "quadrature_fields",
            "quadrature_chunks"]
 
 PointFunction = Callable[[np.ndarray], np.ndarray]
-
-
-def graded_rule(order: int, resolution: float = 1e-14, ratio: float = 0.6) -> tuple[np.ndarray, np.ndarray]:
-    """Composite Gauss rule on [0, 1] graded geometrically towards 0 and 1.
-
-    Breakpoints ratio^j/2 and 1 − ratio^j/2 for j = 0…L, L = ⌈log(resolution)/log(ratio)⌉,
-    plus the end points; ``order``-point Gauss–Legendre on every piece. Returns points (1, q)
-    and weights (q,) summing to 1.
-    """
-    levels = max(1, math.ceil(math.log(resolution) / math.log(ratio)))
-    left = 0.5 * ratio ** np.arange(levels + 1)
-    breaks = np.unique(np.concatenate([[0.0], left, 1.0 - left, [1.0]]))
-    g, gw = leggauss(order)
-    a, b = breaks[:-1, None], breaks[1:, None]
-    points = (a + (b - a) * (g + 1) / 2).ravel()
-    weights = ((b - a) * gw / 2).ravel()
-    return points[None, :], weights
-
-
-def breakpoint_rule(breaks: np.ndarray, order: int = 8, resolution: float = 1e-14) -> tuple[np.ndarray, np.ndarray]:
-    """Points (q, 1) and weights (q,) of :func:`graded_rule` on every interval between sorted ``breaks``.
-
-    Integrates functions that are smooth between the breakpoints, including layers of any width
-    ≥ ``resolution`` times an interval at the interval's ends, to ~1e-11 relative accuracy.
-    """
-    z = np.unique(np.asarray(breaks, dtype=float))
-    if z.ndim != 1 or z.size < 2 or not np.all(np.isfinite(z)):
-        raise ValueError("breaks: need at least two distinct finite points")
-    xi, w = graded_rule(order, resolution)
-    h = np.diff(z)
-    return (z[:-1, None] + h[:, None] * xi).reshape(-1, 1), (h[:, None] * w).ravel()
-
-
-def error_bases(space: FESpace, resolution: float = 1e-14) -> list[CellBasis]:
-    """Bases of ``space`` covering all cells with the error quadrature of the module docstring."""
-    cache = space.__dict__.setdefault("_error_bases", {})
-    if resolution not in cache:
-        order = 2 * space.degree + 8
-        if space.dim == 1 and space.mesh.t.shape[1] > 2:
-            ends = np.flatnonzero(np.isin(space.mesh.t, space.mesh.boundary_nodes()).any(axis=0))
-            inner = np.setdiff1d(np.arange(space.mesh.t.shape[1]), ends)
-            cache[resolution] = [
-                CellBasis(space.mesh, space.element, elements=ends, quadrature=graded_rule(8, resolution)),
-                CellBasis(space.mesh, space.element, elements=inner, intorder=order)]
-        elif space.dim == 1:
-            cache[resolution] = [CellBasis(space.mesh, space.element, quadrature=graded_rule(8, resolution))]
-        else:
-            cache[resolution] = [CellBasis(space.mesh, space.element, intorder=order)]
-    return cache[resolution]
 
 
 #: triangles per chunk of the P1 error quadrature (25 points each at order 10: ~1.6 M points, ~100 MB)
@@ -94,7 +44,7 @@ def _p1_triangle_chunks(space: FESpace, u: np.ndarray, chunk: int = ERROR_CHUNK)
 
     On a cell with vertices p₀, p₁, p₂ and J = [p₁ − p₀, p₂ − p₀]: x = p₀ + J ξ, dx = |det J| w,
     u_h(x) = Σᵢ λᵢ(ξ) Uᵢ and ∇u_h = J⁻ᵀ (U₁ − U₀, U₂ − U₀) (constant on the cell), with the Gauss rule
-    of order 2k + 8 on the reference triangle that :func:`error_bases` uses.
+    of order 2k + 8 on the reference triangle that :meth:`FESpace.error_bases` uses.
     """
     xi, w = get_quadrature(RefTri, 2 * space.degree + 8)
     lam = np.vstack([1.0 - xi[0] - xi[1], xi[0], xi[1]])                      # (3, q) barycentric
@@ -120,7 +70,7 @@ def quadrature_chunks(space: FESpace, u: np.ndarray, resolution: float = 1e-14):
     if _is_p1_triangles(space):
         yield from _p1_triangle_chunks(space, u)
         return
-    for basis in error_bases(space, resolution):
+    for basis in space.error_bases(resolution):
         field = basis.interpolate(u)
         yield (np.asarray(field).ravel(), np.asarray(field.grad).reshape(space.dim, -1).T,
                np.asarray(basis.global_coordinates()).reshape(space.dim, -1).T, np.asarray(basis.dx).ravel())

@@ -15,6 +15,7 @@ import skfem
 from skfem import CellBasis, Functional
 
 from . import forms
+from .quadrature import graded_rule
 
 __all__ = ["FESpace", "element_for"]
 
@@ -59,6 +60,7 @@ class FESpace:
                                      or intorder < 1):
             raise ValueError(f"intorder: must be a positive integer (quadrature order) or None, got {intorder!r}")
         self.intorder = int(intorder) if intorder is not None else 2 * self.degree + 4
+        self._error_bases: dict[float, list[CellBasis]] = {}
 
     @cached_property
     def basis(self) -> CellBasis:
@@ -66,6 +68,24 @@ class FESpace:
         million cells it holds ~1.7 GB, which DOF bookkeeping, M, K, constant-velocity advection and the
         (chunked) load never need."""
         return CellBasis(self.mesh, self.element, intorder=self.intorder)
+
+    def error_bases(self, resolution: float = 1e-14) -> list[CellBasis]:
+        """Bases covering all cells with the error quadrature (:mod:`femngd.fem.errors`): in 1D the cells at
+        the boundary with the graded rule down to ``resolution`` (layers sit there), the others and every
+        2D cell with the Gauss rule of order 2k + 8. Built once per resolution."""
+        if resolution not in self._error_bases:
+            order, t = 2 * self.degree + 8, self.mesh.t
+            if self.dim == 1 and t.shape[1] > 2:
+                ends = np.flatnonzero(np.isin(t, self.mesh.boundary_nodes()).any(axis=0))
+                inner = np.setdiff1d(np.arange(t.shape[1]), ends)
+                bases = [CellBasis(self.mesh, self.element, elements=ends, quadrature=graded_rule(8, resolution)),
+                         CellBasis(self.mesh, self.element, elements=inner, intorder=order)]
+            elif self.dim == 1:
+                bases = [CellBasis(self.mesh, self.element, quadrature=graded_rule(8, resolution))]
+            else:
+                bases = [CellBasis(self.mesh, self.element, intorder=order)]
+            self._error_bases[resolution] = bases
+        return self._error_bases[resolution]
 
     def __repr__(self) -> str:
         return f"FESpace(P{self.degree}, dim={self.dim}, cells={self.mesh.t.shape[1]}, dofs={self.n_dofs})"

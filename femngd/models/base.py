@@ -39,6 +39,14 @@ class Model(ABC):
 
     dim: int
     n_params: int
+    #: v_θ is linear in θ (features, FE coefficients): the Gauss–Newton model of a linear loss is exact
+    is_linear: bool = False
+    #: V = θ at the interior DOFs (FE coefficients): J = I, never formed
+    is_identity: bool = False
+    #: :meth:`evaluate` takes ``fields=`` (a frozenset of the outputs to compute, skipping the others)
+    supports_fields: bool = False
+    #: :meth:`halving_fields` is available (the grid line search's losses in one batched pass)
+    supports_halving: bool = False
     #: inputs after the ``dim`` spatial coordinates (PDE parameters such as log ε): the points of
     #: a parametric model are rows (x, μ); its derivatives are in x only
     pde_inputs: int = 0
@@ -60,6 +68,12 @@ class Model(ABC):
 
         With ``jacobian=True`` also return ∂/∂θ of every computed quantity.
         """
+
+    def halving_fields(self, theta: np.ndarray, d: np.ndarray, s0: float, levels: int, x: np.ndarray,
+                       fields: tuple[str, ...] = ("value",)) -> dict[str, np.ndarray]:
+        """The requested fields of v at θ + s0 2⁻ᵏ d, k = 0…levels, as arrays (levels + 1, m[, dim]);
+        only where :attr:`supports_halving`."""
+        raise NotImplementedError(f"{type(self).__name__} has no batched halving evaluation")
 
     def __call__(self, theta: np.ndarray, x: np.ndarray) -> np.ndarray:
         """v_θ(x), shape (m,)."""

@@ -66,7 +66,7 @@ class HardDirichlet(Model):
             raise ValueError(f"distance: only 'unit' (the unit interval/square) is available, got {distance!r}")
         self.model, self.dim, self.n_params = model, model.dim, model.n_params
         self.pde_inputs = model.pde_inputs
-        self.is_linear = bool(getattr(model, "is_linear", False))
+        self.is_linear = model.is_linear
         if lift is not None and not callable(lift):
             if self.dim != 1 or np.size(lift) != 2:
                 raise ValueError(f"lift: a pair (g0, g1) is only meaningful in 1D, got {lift!r}")
@@ -93,7 +93,7 @@ class HardDirichlet(Model):
     @property
     def supports_halving(self) -> bool:
         """:meth:`halving_fields` is available (the inner model has it)."""
-        return bool(getattr(self.model, "supports_halving", False))
+        return self.model.supports_halving
 
     def halving_fields(self, theta: np.ndarray, d: np.ndarray, s0: float, levels: int, x: np.ndarray,
                        fields: tuple[str, ...] = ("value",)) -> dict[str, np.ndarray]:

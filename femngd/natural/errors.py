@@ -20,8 +20,10 @@ from functools import cached_property
 import numpy as np
 
 from ..fem import AdvectionDiffusion, FESpace, galerkin
-from ..fem.errors import breakpoint_rule, error_report, quadrature_fields
+from ..fem.errors import error_report, quadrature_fields
+from ..fem.quadrature import breakpoint_rule
 from .fe_objectives import probe_matrices
+from .objective import Measurable
 
 __all__ = ["ErrorMeter"]
 
@@ -66,12 +68,9 @@ class ErrorMeter:
             out["l2_error_exact"], out["relative_l2_error_exact"] = report["l2_error"], report["relative_l2_error"]
         return out
 
-    def fields(self, objective, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    def fields(self, objective: Measurable, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """v_θ and ∇v_θ on the error quadrature points."""
-        if getattr(objective, "space", None) is self.space and hasattr(objective, "at_quadrature"):
-            v, dv, _, _ = objective.at_quadrature(theta)     # the same quadrature: no re-evaluation
-            return v, dv
-        if getattr(objective, "space", None) is not None and objective.space.dim != self.space.dim:
+        if objective.space is not None and objective.space.dim != self.space.dim:
             raise ValueError(f"meter: measures on a {self.space.dim}D space, the objective is {objective.space.dim}D")
         points = self._quadrature[0][2]
         return objective.evaluate(theta, points, order=1)      # any objective, on the meter's own points
@@ -85,9 +84,11 @@ class ErrorMeter:
         exact = self.problem.exact(x) if self.problem.exact is not None else None
         return v, dv, u, du, exact, weights
 
-    def __call__(self, objective, theta: np.ndarray) -> dict[str, float]:
-        if getattr(objective, "space", None) is self.space and hasattr(objective, "fe_vector"):
-            return self._fe_errors(objective.fe_vector(theta))
+    def __call__(self, objective: Measurable, theta: np.ndarray) -> dict[str, float]:
+        """The errors of the module doc for v_θ = ``objective`` at θ (any :class:`~femngd.natural.objective.Measurable`)."""
+        fe = objective.fe_vector(theta) if objective.space is self.space else None
+        if fe is not None:
+            return self._fe_errors(fe)
         breaks = objective.breakpoints(theta) if self.space.dim == 1 else None
         if self.breakpoints is not None:
             breaks = self.breakpoints if breaks is None else np.concatenate([breaks, self.breakpoints])

@@ -68,7 +68,7 @@ class FEObjective(TangentObjective):
         self.system, self.space, self.model, self.loss_name = system, system.space, model, loss
         self.metric = check_metric(metric)
         self.points = system.space.dof_locations[system.interior]
-        self.identity = bool(getattr(model, "is_identity", False))
+        self.identity = model.is_identity
         n = system.interior.size
         if self.identity and model.n_params != n:
             raise ValueError(f"model: FE coefficients need {n} parameters (interior DOFs), got {model.n_params}")

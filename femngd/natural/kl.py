@@ -16,7 +16,6 @@ from typing import Callable
 import numpy as np
 
 from ..fem import FESpace
-from ..fem.errors import quadrature_fields
 from ..models import Model
 from .tangent import METRICS, TangentObjective
 
@@ -84,8 +83,3 @@ class KLDivergence(TangentObjective):
         ev = self.model.evaluate(theta, x, order=order)
         v = np.exp(ev.value)
         return v, (v[:, None] * ev.grad if order >= 1 else None)
-
-    def at_quadrature(self, theta):
-        _, _, points, weights = quadrature_fields(self.space, np.zeros(self.space.n_dofs))
-        v, dv = self.evaluate(theta, points, order=1)
-        return v, dv, points, weights

@@ -20,7 +20,7 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["Linearization", "Objective"]
+__all__ = ["Linearization", "Measurable", "Objective"]
 
 
 @dataclass
@@ -46,15 +46,51 @@ class Linearization:
     info: dict = field(default_factory=dict)
 
 
-class Objective(ABC):
+class Measurable(ABC):
+    """v_θ as a function: what error meters and figures evaluate (every :class:`Objective`, and the
+    model itself where a recipe's loss sees something else, e.g. an interpolant)."""
+
+    #: the FE space whose functions :meth:`fe_vector` returns (None: v_θ is not one)
+    space = None
+
+    @abstractmethod
+    def evaluate(
+        self, theta: np.ndarray, x: np.ndarray, order: int = 0
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """The trained function v_θ (boundary treatment included) at points x (m, dim).
+
+        Returns (values (m,), gradients (m, dim) or None if ``order == 0``). Used to measure
+        errors against the Galerkin and exact solutions, whatever the discretization.
+        """
+
+    def breakpoints(self, theta: np.ndarray) -> np.ndarray | None:
+        """1D points where v_θ may have kinks (free knots), so that error quadratures split there;
+        None (the default) when v_θ is smooth inside the cells of the FE space."""
+        return None
+
+    def fe_vector(self, theta: np.ndarray) -> np.ndarray | None:
+        """v_θ as the full DOF vector of :attr:`space` when v_θ is a function of that FE space (FE losses),
+        else None: error meters then measure it by exact quadratic forms."""
+        return None
+
+
+class Objective(Measurable):
     """A loss of a parametric model together with the metric of its natural gradient."""
 
     n_params: int
     #: name of the metric used by :meth:`linearize`: "l2", "h1" or "gauss-newton"
     metric: str
 
+    def remember(self, theta: np.ndarray) -> None:
+        """θ_k before :meth:`resample`: adaptive samplers draw the next points from a density at θ_k;
+        the others ignore it."""
+
     def resample(self, rng: np.random.Generator) -> None:
         """Draw new sample points (stochastic objectives); deterministic ones do nothing."""
+
+    def loss_and_gradient(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        """(L(θ), ∇_θL(θ)); objectives that share work between the two override it."""
+        return self.loss(theta), self.gradient(theta)
 
     @abstractmethod
     def loss(self, theta: np.ndarray) -> float:
@@ -78,18 +114,3 @@ class Objective(ABC):
         Used to estimate the spectrum of the preconditioned problem (``--momentum auto``).
         """
         raise NotImplementedError(f"{type(self).__name__} has no Gauss-Newton matrix")
-
-    def breakpoints(self, theta: np.ndarray) -> np.ndarray | None:
-        """1D points where v_θ may have kinks (free knots), so that error quadratures split there;
-        None (the default) when v_θ is smooth inside the cells of the FE space."""
-        return None
-
-    @abstractmethod
-    def evaluate(
-        self, theta: np.ndarray, x: np.ndarray, order: int = 0
-    ) -> tuple[np.ndarray, np.ndarray | None]:
-        """The trained function v_θ (boundary treatment included) at points x (m, dim).
-
-        Returns (values (m,), gradients (m, dim) or None if ``order == 0``). Used to measure
-        errors against the Galerkin and exact solutions, whatever the discretization.
-        """

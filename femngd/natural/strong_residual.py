@@ -113,6 +113,8 @@ class StrongResidual(TangentObjective):
         seed: seed of the first sample (random/optimal samplers).
     """
 
+    #: θ_k of the last :meth:`remember`: the adaptive samplers' density is taken there
+    _theta_for_density: np.ndarray | None = None
     #: what the problem object must provide
     problem_attributes = ("eps", "dim", "velocity", "source", "dirichlet")
 
@@ -140,7 +142,6 @@ class StrongResidual(TangentObjective):
         else:
             if self.samples < 1:
                 raise ValueError(f"samples: must be >= 1, got {samples}")
-            self._theta_for_density: np.ndarray | None = None
             self.resample(np.random.default_rng(seed))
         self.boundary = None if boundary is None else self._boundary_data(boundary)
 
@@ -189,7 +190,7 @@ class StrongResidual(TangentObjective):
         """Draw m new points: uniform in (0, 1)^d, or from the optimal or residual density at the last θ."""
         if self.sampler == "fixed":
             return
-        theta = getattr(self, "_theta_for_density", None)
+        theta = self._theta_for_density
         if self.sampler in ("optimal", "residual") and theta is not None:
             density = self._optimal_density if self.sampler == "optimal" else self._residual_density
             cand = self._uniform(rng, self.pool * self.samples)
@@ -247,7 +248,7 @@ class StrongResidual(TangentObjective):
 
     def _evaluate(self, theta, x, order: int, jacobian: bool, fields: set[str]):
         """model.evaluate restricted to ``fields`` when the model supports it (skips unused Jacobians)."""
-        if getattr(self.model, "supports_fields", False):
+        if self.model.supports_fields:
             return self.model.evaluate(theta, x, order=order, jacobian=jacobian, fields=frozenset(fields))
         return self.model.evaluate(theta, x, order=order, jacobian=jacobian)
 
@@ -297,7 +298,7 @@ class StrongResidual(TangentObjective):
         advection included (same values to rounding, a fraction of the cost)."""
         steps = np.asarray(steps, dtype=float)
         halving = (steps.size > 1 and steps[0] > 0 and np.array_equal(steps[1:], 0.5 * steps[:-1])
-                   and getattr(self.model, "supports_halving", False))
+                   and self.model.supports_halving)
         if not halving:
             return super().losses_along(theta, d, steps)
         levels = steps.size - 1

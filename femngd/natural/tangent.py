@@ -46,6 +46,8 @@ class TangentObjective(Objective):
 
     #: bumped whenever the points change (stochastic objectives), invalidating the cache
     _points_version: int = 0
+    #: the last two (points version, θ) → (Φ, D) evaluations (:meth:`coordinates`), created on first use
+    _coordinate_cache: dict | None = None
 
     def coordinates(self, theta: np.ndarray, jacobian: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
         """:meth:`metric_coordinates` with a cache of the last two (θ, points) evaluations.
@@ -53,7 +55,9 @@ class TangentObjective(Objective):
         The momentum transports need D(θ_{k−1}) one iteration after it was computed.
         """
         theta = np.asarray(theta, dtype=float)
-        cache = self.__dict__.setdefault("_coordinate_cache", {})
+        if self._coordinate_cache is None:
+            self._coordinate_cache = {}
+        cache = self._coordinate_cache
         key = (self._points_version, theta.tobytes())
         hit = cache.get(key)
         if hit is not None and (hit[1] is not None or not jacobian):

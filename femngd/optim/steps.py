@@ -25,9 +25,10 @@ from typing import Callable
 
 import numpy as np
 
+from ..registry import Registry
+
 __all__ = ["StepRule", "Fixed", "Armijo", "Grid", "Quadratic", "make_step", "STEP_RULES"]
 
-STEP_RULES = ("fixed", "armijo", "grid", "quadratic")
 Loss = Callable[[np.ndarray], float]
 Along = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
@@ -107,11 +108,21 @@ class Quadratic(StepRule):
         return Armijo(0.5 * h)(loss, base, d, slope)
 
 
-def make_step(name: str, lr: float = 1.0) -> StepRule:
-    """The step rule called ``name`` (fixed, armijo, grid, quadratic) with initial step ``lr``."""
-    rules = {"fixed": Fixed, "armijo": Armijo, "grid": Grid, "quadratic": Quadratic}
-    if name not in rules:
-        raise ValueError(f"step: must be one of {', '.join(STEP_RULES)}, got {name!r}")
+#: the step rules by name: factory(lr) of the rule with initial step ``lr``
+STEP_RULES = Registry("step")
+STEP_RULES.register("fixed", Fixed, doc="s = lr")
+STEP_RULES.register("armijo", Armijo, doc="backtracking s = lr·ρʲ to sufficient decrease", options=("lr",))
+STEP_RULES.register("grid", Grid, doc="s = argmin over lr·2⁻ᵏ, k = 0…30 (the ENGD rule; batched losses)",
+                    options=("lr",))
+STEP_RULES.register("quadratic", Quadratic, doc="the minimizer of the parabola through three losses",
+                    options=("lr",))
+
+
+def make_step(rule: str | StepRule | Callable, lr: float = 1.0) -> StepRule:
+    """The step rule called ``rule`` (:data:`STEP_RULES`) with initial step ``lr``; a :class:`StepRule`
+    or any callable ``rule(loss, base, d, slope, along=None) -> s`` is used as it is."""
+    if isinstance(rule, StepRule) or (callable(rule) and not isinstance(rule, str)):
+        return rule
     if not (np.isfinite(lr) and lr > 0):
         raise ValueError(f"lr: must be finite and > 0, got {lr}")
-    return rules[name](lr)
+    return STEP_RULES.build(rule, lr=lr)

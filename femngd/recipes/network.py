@@ -39,6 +39,7 @@ import numpy as np
 from ..fem import AdvectionDiffusion, FESpace, uniform_mesh_1d, unit_square_mesh
 from ..models import Model
 from ..natural import ErrorMeter, build_model, build_objective
+from ..natural.objective import Measurable
 from ..optim import build_optimizer
 from ..train import TrainResult, train
 from .continuation import ContinuationSchedule, append_history, problem_at
@@ -84,21 +85,18 @@ class NetworkRecipe(ContinuationSchedule):
         return int(min(cells, self.max_test_cells if dim == 1 else self.max_test_cells_2d))
 
 
-@dataclass(frozen=True)
-class ModelValues:
+class ModelValues(Measurable):
     """The network v_θ itself at any points: what the recipe's errors and figures show. (Its FE loss sees
     only the interpolant on the test mesh, an FE function with far more DOFs than the network has
     parameters: measuring that would compare FE functions, not the model, with the Galerkin solution.)"""
 
-    model: Model
+    def __init__(self, model: Model):
+        self.model = model
 
     def evaluate(self, theta: np.ndarray, x: np.ndarray, order: int = 0):
         """(v_θ(x) (m,), ∇v_θ(x) (m, dim) or None)."""
         values = self.model.evaluate(theta, x, order=order)
         return values.value, values.grad
-
-    def breakpoints(self, theta: np.ndarray) -> None:
-        return None
 
 
 def test_space(dim: int, cells: int) -> FESpace:

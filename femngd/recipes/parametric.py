@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..fem.errors import breakpoint_rule
+from ..fem.quadrature import breakpoint_rule
 from ..fem.families import ProblemFamily, problem_family
 from ..models import MLP, HardDirichlet, Model
 from ..natural.parametric_residual import WEIGHTINGS, ParametricResidual
