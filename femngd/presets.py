@@ -1,6 +1,7 @@
-"""Presets: reference configurations reproduced exactly, ready to train.
+"""Presets: reference configurations reproduced exactly, as run descriptions.
 
-:func:`poisson2d` is the standard energy-natural-gradient (ENGD) benchmark:
+:func:`poisson2d_spec` is the standard energy-natural-gradient (ENGD) benchmark as a
+:class:`~femngd.runspec.RunSpec`, and :func:`poisson2d` the run built from it:
 
     −Δu = 2π² sin πx sin πy on (0, 1)², u = 0 on ∂Ω, exact u = sin πx sin πy;
     network 2-``width``-1 tanh (129 parameters for width 32, 257 for 64), all weights and
@@ -14,20 +15,14 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 import numpy as np
 
-from .fem import AdvectionDiffusion, poisson_2d
-from .models.base import Model
-from .models.mlp import MLP
-from .models.shallow import ShallowNetwork
-from .natural.strong_residual import StrongResidual
-from .optim import build_optimizer
+from .fem import poisson_2d
+from .natural import build_model, grid_points
+from .runspec import RunParts, RunSpec
 
-__all__ = ["Preset", "GridMeter", "poisson2d", "unit_square_points", "tune_allocator", "POISSON2D_OPTIMIZER",
-           "reference_rcond"]
+__all__ = ["poisson2d", "poisson2d_spec", "unit_square_points", "tune_allocator", "POISSON2D_OPTIMIZER",
+           "reference_rcond", "PRESETS"]
 
 #: the ENGD optimizer of :func:`poisson2d` (the cutoff ``reg`` is set per network: :func:`reference_rcond`)
 POISSON2D_OPTIMIZER = {"optimizer": "ngd", "solve": "lstsq", "step": "grid"}
@@ -64,87 +59,61 @@ def tune_allocator() -> bool:
 
 
 def unit_square_points(n_grid: int = 28, per_side: int = 29) -> tuple[np.ndarray, np.ndarray]:
-    """Interior grid (n_grid², 2) without the boundary and 4·per_side boundary points."""
-    t = np.linspace(0.0, 1.0, n_grid + 2)[1:-1]
-    X, Y = np.meshgrid(t, t, indexing="ij")
-    interior = np.column_stack([X.ravel(), Y.ravel()])
-    s = np.linspace(0.0, 1.0, per_side + 1)[:-1]
-    zero, one = np.zeros_like(s), np.ones_like(s)
-    boundary = np.concatenate([np.column_stack([s, zero]), np.column_stack([one, s]),
-                               np.column_stack([1 - s, one]), np.column_stack([zero, 1 - s])])
-    return interior, boundary
+    """Interior grid (n_grid², 2) without the boundary and 4·per_side boundary points
+    (:func:`femngd.natural.grid_points`: per_side = n_grid + 1)."""
+    if per_side != n_grid + 1:
+        raise ValueError(f"per_side: the boundary nodes of the same grid are n_grid + 1 = {n_grid + 1} per side, "
+                         f"got {per_side}")
+    return grid_points(2, n_grid)
 
 
-class GridMeter:
-    """Relative L2 error against the exact solution on an n × n grid of [0, 1]² (mean-square form)."""
-
-    def __init__(self, problem: AdvectionDiffusion, n: int = 198):
-        t = np.linspace(0.0, 1.0, n)
-        X, Y = np.meshgrid(t, t, indexing="ij")
-        self.points = np.column_stack([X.ravel(), Y.ravel()])
-        self.exact = problem.exact(self.points)
-        self.norm = float(np.sqrt(np.mean(self.exact**2)))
-
-    def __call__(self, objective, theta: np.ndarray, chunk: int = 2048) -> dict[str, float]:
-        # in chunks: small temporaries keep the allocator (and the caches) of the training loop warm
-        sq = 0.0
-        for start in range(0, len(self.points), chunk):
-            v, _ = objective.evaluate(theta, self.points[start: start + chunk], order=0)
-            sq += float(np.sum((v - self.exact[start: start + chunk]) ** 2))
-        err = float(np.sqrt(sq / len(self.points)))
-        return {"relative_l2_error_exact": err / self.norm, "l2_error_exact": err}
+def _network(width: int, depth: int, hidden: tuple[int, ...] | None, init_std: float) -> tuple[str, dict]:
+    """(model name, options) of the preset's network: 2-width-1 with an output bias, or an MLP."""
+    if not isinstance(depth, (int, np.integer)) or depth < 1:
+        raise ValueError(f"depth: must be a positive integer, got {depth!r}")
+    if hidden is None and depth > 1:
+        hidden = (int(width),) * int(depth)
+    if hidden is None:
+        return "shallow", {"width": width, "init_std": init_std, "output_bias": True, "bc": "penalty"}
+    hidden = tuple(int(h) for h in hidden)
+    if len(set(hidden)) != 1:
+        raise ValueError(f"hidden: the preset's MLP has equal widths, got {hidden}")
+    return "mlp", {"width": hidden[0], "depth": len(hidden), "init_std": init_std, "bc": "penalty"}
 
 
-@dataclass
-class Preset:
-    """A ready-to-train configuration: problem, model, objective, error meter, optimizer."""
-
-    problem: AdvectionDiffusion
-    model: Model
-    objective: StrongResidual
-    meter: Any
-    optimizer: Any
-    space: Any = None
-    optimizer_options: dict = field(default_factory=dict)
-
-    def train(self, iterations: int = 200, seed: int = 0, **kwargs):
-        """Run :func:`femngd.train.train` from ``model.init(seed)``."""
-        from .train import train
-        return train(self.objective, self.optimizer, self.model.init(seed), iterations=iterations,
-                     meter=self.meter, seed=seed, **kwargs)
-
-
-def poisson2d(width: int = 32, hidden: tuple[int, ...] | None = None, n_grid: int = 28, boundary_per_side: int = 29,
-              seed: int = 0, init_std: float = 0.1, depth: int = 1, fast_allocator: bool = False,
-              rcond: float | None = None, solve: str = "lstsq") -> Preset:
-    """The ENGD 2D Poisson benchmark (module doc).
+def poisson2d_spec(width: int = 32, hidden: tuple[int, ...] | None = None, n_grid: int = 28,
+                   boundary_per_side: int = 29, seed: int = 0, init_std: float = 0.1, depth: int = 1,
+                   rcond: float | None = None, solve: str = "lstsq") -> RunSpec:
+    """The ENGD 2D Poisson benchmark (module doc) as a run description.
 
     ``depth > 1`` (or ``hidden=(32, 32)``) uses an MLP with ``depth`` hidden layers of ``width``
     instead of the shallow 2-width-1 network (which has an output bias, as the reference).
     ``rcond``: the cutoff of the least-squares solve (default :func:`reference_rcond`); ``solve``:
     "lstsq" (SVD, the reference's) or "lstsq-qr" (QR with pivoting, faster; see
-    :mod:`femngd.natural.solve`).
-    ``fast_allocator=True`` calls :func:`tune_allocator` (it changes the whole process's malloc settings, so
-    it is opt-in; the benchmark uses it). ``seed`` is kept for the CLI; the initial
-    parameters are ``preset.model.init(seed)``.
+    :mod:`femngd.natural.solve`). ``seed``: the initial parameters and the run's seed.
     """
-    if not isinstance(depth, (int, np.integer)) or depth < 1:
-        raise ValueError(f"depth: must be a positive integer, got {depth!r}")
-    if hidden is None and depth > 1:
-        hidden = (int(width),) * int(depth)
+    if boundary_per_side != n_grid + 1:
+        raise ValueError(f"boundary_per_side: the boundary nodes of the same grid are n_grid + 1 = {n_grid + 1} "
+                         f"per side, got {boundary_per_side}")
+    model, model_options = _network(width, depth, hidden, init_std)
+    n_params = build_model(model, poisson_2d(), None, **model_options).n_params
+    options = {"solve": solve, "step": POISSON2D_OPTIMIZER["step"],
+               "reg": reference_rcond(n_params) if rcond is None else float(rcond)}
+    return RunSpec(problem="poisson_2d", eps=1.0, mesh=None, model=model, model_options=model_options,
+                   loss="strong-residual", metric="gauss-newton", objective_options={"points": "grid", "grid": n_grid},
+                   optimizer=POISSON2D_OPTIMIZER["optimizer"], optimizer_options=options, meter="grid", seed=seed)
+
+
+def poisson2d(width: int = 32, hidden: tuple[int, ...] | None = None, n_grid: int = 28, boundary_per_side: int = 29,
+              seed: int = 0, init_std: float = 0.1, depth: int = 1, fast_allocator: bool = False,
+              rcond: float | None = None, solve: str = "lstsq") -> RunParts:
+    """The run of :func:`poisson2d_spec` (same arguments), built: ``.train(iterations)``, ``.objective``,
+    ``.model``, ``.optimizer``, ``.meter``. ``fast_allocator=True`` calls :func:`tune_allocator` (it changes
+    the whole process's malloc settings, so it is opt-in; the benchmark uses it)."""
     if fast_allocator:
         tune_allocator()
-    problem = poisson_2d()
-    if hidden is None:
-        model = ShallowNetwork(width, 2, "tanh", init_std=init_std, output_bias=True)
-    else:
-        model = MLP(hidden, 2, "tanh", init_std=init_std)
-    interior, boundary = unit_square_points(n_grid, boundary_per_side)
-    objective = StrongResidual(problem, model, interior, np.full(len(interior), 1.0 / len(interior)),
-                               boundary=(boundary, np.full(len(boundary), 1.0 / len(boundary))),
-                               metric="gauss-newton", seed=seed)
-    options = {**POISSON2D_OPTIMIZER, "solve": solve,
-               "reg": reference_rcond(model.n_params) if rcond is None else float(rcond)}
-    optimizer = build_optimizer(options["optimizer"], **{k: v for k, v in options.items() if k != "optimizer"})
-    space = None
-    return Preset(problem, model, objective, GridMeter(problem), optimizer, space, options)
+    return poisson2d_spec(width, hidden, n_grid, boundary_per_side, seed, init_std, depth, rcond, solve).build()
+
+
+#: the presets by name (``femngd train --preset``): factory(**options) → RunSpec
+PRESETS = {"poisson2d": poisson2d_spec}

@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from femngd.presets import GridMeter, poisson2d, unit_square_points
+from femngd.natural import GridMeter
+from femngd.presets import poisson2d, unit_square_points
 
 
 def test_point_sets_and_parameter_counts():
@@ -88,4 +89,4 @@ def test_least_squares_cutoff_is_the_reference_default_unless_given():
         assert preset.optimizer.solver.reg == pytest.approx(np.finfo(float).eps * p, rel=1e-12)
     assert poisson2d(rcond=1e-15).optimizer.solver.reg == 1e-15
     qr = poisson2d(rcond=1e-15, solve="lstsq-qr")
-    assert qr.optimizer.solver.method == "lstsq-qr" and qr.optimizer_options["solve"] == "lstsq-qr"
+    assert qr.optimizer.solver.method == "lstsq-qr" and qr.spec.optimizer_options["solve"] == "lstsq-qr"

@@ -67,9 +67,12 @@ def test_shishkin_reference_in_2d_is_the_galerkin_solution_on_the_2d_shishkin_me
 def test_study_problem_names_are_the_fem_registry():
     from femngd.studies.config import PROBLEMS
 
-    assert PROBLEMS == tuple(fem.PROBLEM_REGISTRY)
-    for name, (cli_name, dim) in fem.PROBLEM_REGISTRY.items():
-        problem = fem.problem_by_name(name, 0.05)
-        assert problem.dim == dim and problem.name == fem.make_problem(cli_name, 0.05, dim).name
+    assert PROBLEMS == fem.PROBLEMS.names()
+    for cli_name in fem.PROBLEM_NAMES:
+        for dim in (1, 2):
+            name = fem.problem_name(cli_name, dim)
+            problem = fem.problem_by_name(name, 0.05)
+            assert name.endswith(f"_{dim}d") and problem.dim == dim
+            assert problem.name == fem.make_problem(cli_name, 0.05, dim).name
     with pytest.raises(ValueError, match="problem"):
         fem.problem_by_name("layer", 0.1)

@@ -11,7 +11,6 @@ import sys
 import tomllib
 from pathlib import Path
 
-import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "trajectories.json"

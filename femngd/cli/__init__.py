@@ -7,13 +7,20 @@ argparse sub-parser whose ``func(args) -> int`` does the work. Errors that are t
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 
 __all__ = ["main", "UsageError", "ArgumentParser"]
 
 #: subcommand modules, in the order they are listed by ``femngd --help``
 SUBCOMMANDS = ("demo", "galerkin", "train", "inverse", "study")
+
+
+def _subcommand_modules():
+    """The modules of :data:`SUBCOMMANDS`, each with ``register(subparsers)``."""
+    from . import demo, galerkin, inverse, study, train
+
+    modules = {"demo": demo, "galerkin": galerkin, "train": train, "inverse": inverse, "study": study}
+    return [modules[name] for name in SUBCOMMANDS]
 
 
 class UsageError(Exception):
@@ -34,13 +41,7 @@ def build_parser() -> ArgumentParser:
         "for advection-diffusion problems.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
-    for name in SUBCOMMANDS:
-        try:
-            module = importlib.import_module(f"femngd.cli.{name}")
-        except ModuleNotFoundError as exc:  # a subcommand not built yet
-            if exc.name == f"femngd.cli.{name}":
-                continue
-            raise
+    for module in _subcommand_modules():
         module.register(sub)
     return parser
 

@@ -55,7 +55,7 @@ def run_parametric(args: argparse.Namespace) -> tuple[dict[str, Any], np.ndarray
     _check_options(args)
     defaults = ParametricRecipe()
     widths = (args.width or defaults.widths[0],) * (args.depth or len(defaults.widths))
-    recipe = ParametricRecipe(widths=widths, activation=args.activation, optimizer=args.optimizer or "ngd",
+    recipe = ParametricRecipe(widths=widths, activation=args.activation or defaults.activation, optimizer=args.optimizer or "ngd",
                               momentum=args.momentum, final_samples=args.samples or defaults.final_samples,
                               final_iterations=defaults.final_iterations if args.iterations is None else args.iterations)
     result = train_parametric("layer_1d", args.eps_range, recipe, seed=args.seed, progress=not args.quiet)

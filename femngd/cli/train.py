@@ -19,7 +19,7 @@ import numpy as np
 
 from .parametric import eps_range
 from .common import (add_discretization_arguments, add_figure_arguments, check_figure_paths,
-                     discretization_from_args, format_rows, positive_float, positive_int, print_json, write_figures)
+                     format_rows, positive_float, positive_int, print_json, write_figures)
 
 __all__ = ["register", "run_training", "HISTORY_KEYS", "EXIT_DIVERGED"]
 
@@ -28,13 +28,9 @@ EXIT_DIVERGED = 3
 
 HISTORY_KEYS = ("loss", "relative_l2_error_galerkin", "relative_l2_error_exact", "step", "seconds")
 SUMMARY_ERRORS = ("relative_l2_error_galerkin", "relative_h1_error_galerkin", "relative_l2_error_exact")
-OPTIMIZER_OPTIONS = ("optimizer", "solve", "step", "reg", "lr", "momentum", "restart", "search")
 #: options that choose the method; a free-knot or network run naming none of them runs an ε-robust recipe
 METHOD_OPTIONS = ("loss", "metric", "bc", "points", "samples", "optimizer", "solve", "step", "reg", "lr", "momentum",
                   "search")
-#: defaults of the plain (non-recipe) path for options whose absence selects the recipe
-PLAIN_DEFAULTS = {"loss": "fe-residual", "metric": "gauss-newton", "bc": "hard", "points": "quadrature", "samples": 100,
-                  "iterations": 100}
 
 
 def _momentum(text: str) -> float | str:
@@ -86,6 +82,13 @@ def _given_optimizer_options(args: argparse.Namespace) -> dict[str, Any]:
 #: options a preset fixes itself (naming one with --preset is an error, not a silent no-op)
 PRESET_FIXED = ("eps", "n", "dim", "problem", "degree", "mesh", "model", "activation", "poly_degree", "modes", "knots",
                 "loss", "bc", "points", "samples", "metric")
+#: command-line model options → the model (or recipe) option each one is
+MODEL_ARGUMENTS = {"width": "width", "depth": "depth", "activation": "activation", "poly_degree": "degree",
+                   "modes": "n_modes", "knots": "n_knots", "bc": "bc"}
+#: command-line objective options → the loss option each one is
+OBJECTIVE_ARGUMENTS = {"bc": "bc", "points": "points", "samples": "samples"}
+#: the JSON ``optimizer`` and ``loss`` of the recipes' runs
+RECIPE_LABELS = {"freeknot": ("freeknot-recipe", "knot-dual-residual"), "network": ("network-recipe", "fe-residual-dual")}
 
 
 def _check_preset_options(args: argparse.Namespace) -> None:
@@ -96,117 +99,119 @@ def _check_preset_options(args: argparse.Namespace) -> None:
                              "loss itself (it takes --width, --depth, --seed and optimizer options); drop this option")
 
 
-def _from_preset(args: argparse.Namespace) -> dict[str, Any]:
-    """Problem, model, objective, meter and optimizer of ``--preset`` (optimizer options override)."""
-    from femngd.optim import build_optimizer
-    from femngd.presets import poisson2d
+def _options(args: argparse.Namespace, arguments: dict[str, str], accepted: tuple[str, ...], what: str,
+             strict: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The options named on the command line among ``arguments`` that the piece takes; a named one it does not
+    take is a ValueError (it would be ignored) when listed in ``strict``."""
+    options = {}
+    for arg, key in arguments.items():
+        value = getattr(args, arg)
+        if value is None:
+            continue
+        if key in accepted:
+            options[key] = value
+        elif arg in strict:
+            raise ValueError(f"--{arg.replace('_', '-')}: not an option of {what} (it takes: {', '.join(accepted)})")
+    return options
 
-    preset = poisson2d(width=args.width or 32, depth=args.depth or 1, seed=args.seed)
-    explicit = args.restart or any(getattr(args, key) is not None for key in OPTIMIZER_OPTIONS if key != "restart")
-    optimizer = preset.optimizer
-    if explicit:
-        from femngd.runspec import optimizer_options
 
-        name = args.optimizer or preset.optimizer_options.get("optimizer", "ngd")
-        optimizer = build_optimizer(name, **optimizer_options(name, _given_optimizer_options(args),
-                                                              preset.optimizer_options))
-    return {"problem": preset.problem, "space": preset.space, "model": preset.model, "objective": preset.objective,
-            "meter": preset.meter, "optimizer": optimizer}
+def _preset_spec(args: argparse.Namespace):
+    """The preset's :class:`~femngd.runspec.RunSpec`, with the optimizer options named on the command line."""
+    from dataclasses import replace
+
+    from femngd.presets import PRESETS
+    from femngd.runspec import optimizer_options
+
+    _check_preset_options(args)
+    spec = PRESETS[args.preset](width=args.width or 32, depth=args.depth or 1, seed=args.seed)
+    given = _given_optimizer_options(args)
+    if args.optimizer is None and not given:
+        return spec
+    name = args.optimizer or spec.optimizer
+    return replace(spec, optimizer=name, optimizer_options=optimizer_options(name, given, spec.optimizer_options))
+
+
+def _recipe_requested(args: argparse.Namespace, model: str) -> str | None:
+    """The recipe a free-knot or network run naming no method option runs (:mod:`femngd.recipes`), or None."""
+    from femngd.recipes import MODEL_RECIPES
+
+    if model not in MODEL_RECIPES or args.restart or any(getattr(args, key) is not None for key in METHOD_OPTIONS):
+        return None
+    return MODEL_RECIPES[model]
 
 
 def spec_from_args(args: argparse.Namespace):
-    """The :class:`~femngd.runspec.RunSpec` the options describe (plain path, defaults already filled in)."""
-    from femngd.runspec import RunSpec
+    """The :class:`~femngd.runspec.RunSpec` the options describe (a preset, a recipe or the plain path)."""
+    from femngd.natural import LOSSES, MODELS
+    from femngd.recipes import RECIPES
+    from femngd.runspec import DEFAULT_LOSS, RunSpec
 
-    return RunSpec(problem=args.problem, eps=args.eps, dim=args.dim, mesh=args.mesh, n=args.n, degree=args.degree,
-                   model=args.model, model_options={"width": args.width or 16, "depth": args.depth or 1,
-                                                    "activation": args.activation, "degree": args.poly_degree,
-                                                    "n_modes": args.modes, "n_knots": args.knots, "bc": args.bc},
-                   loss=args.loss, metric=args.metric,
-                   objective_options={"bc": args.bc, "points": args.points, "samples": args.samples},
-                   optimizer=args.optimizer or "ngd", optimizer_options=_given_optimizer_options(args), seed=args.seed)
-
-
-def _from_options(args: argparse.Namespace) -> dict[str, Any]:
-    """Problem, space, model, objective, meter and optimizer described by the options."""
-    parts = spec_from_args(args).build()
-    return {"problem": parts.problem, "space": parts.space, "model": parts.model, "objective": parts.objective,
-            "meter": parts.meter, "optimizer": parts.optimizer}
-
-
-#: models whose runs naming no method option run an ε-robust recipe (:mod:`femngd.recipes`), and its names
-RECIPES = {"freeknot": ("freeknot-recipe", "knot-dual-residual"), "shallow": ("network-recipe", "fe-residual-dual"),
-           "mlp": ("network-recipe", "fe-residual-dual")}
-
-
-def _recipe_requested(args: argparse.Namespace) -> bool:
-    """A free-knot or network run naming no method option runs its ε-robust recipe (:mod:`femngd.recipes`)."""
-    if args.preset or args.model not in RECIPES or args.restart:
-        return False
-    return all(getattr(args, key) is None for key in METHOD_OPTIONS)
+    if args.preset:
+        return _preset_spec(args)
+    model = args.model or "fe"
+    base = dict(problem=args.problem, eps=args.eps, dim=args.dim, mesh=args.mesh, n=args.n, degree=args.degree,
+                model=model, seed=args.seed)
+    recipe = _recipe_requested(args, model)
+    if recipe is not None:
+        for key in ("iterations", "tol"):
+            if getattr(args, key) is not None:
+                raise ValueError(f"--{key}: the {RECIPE_LABELS[recipe][0]} sets its own budget; name a --loss/"
+                                 "--metric/--optimizer for a plain run with this option")
+        options = _options(args, MODEL_ARGUMENTS, RECIPES.entry(recipe).options, f"the {recipe} recipe",
+                           strict=tuple(MODEL_ARGUMENTS))
+        return RunSpec(**base, model_options=options, recipe=recipe)
+    model_options = _options(args, MODEL_ARGUMENTS, MODELS.entry(model).options, f"model {model!r}",
+                             strict=tuple(a for a in MODEL_ARGUMENTS if a != "bc"))
+    loss = args.loss or DEFAULT_LOSS
+    objective_options = _options(args, OBJECTIVE_ARGUMENTS, LOSSES.entry(loss).options, f"loss {loss!r}",
+                                 strict=("points", "samples"))
+    return RunSpec(**base, model_options=model_options, loss=args.loss, metric=args.metric,
+                   objective_options=objective_options, optimizer=args.optimizer,
+                   optimizer_options=_given_optimizer_options(args))
 
 
-def _from_recipe(args: argparse.Namespace):
-    """Problem, space, model and the TrainResult of the model's recipe."""
-    from femngd.recipes import NETWORK_MODELS, train_freeknot, train_network
-
-    if args.model == "freeknot" and args.dim != 1:
-        raise ValueError("model: free-knot P1 is one-dimensional")
-    for key in ("iterations", "tol"):
-        if getattr(args, key) is not None:
-            raise ValueError(f"--{key}: the {RECIPES[args.model][0]} sets its own budget; name a --loss/--metric/"
-                             "--optimizer for a plain run with this option")
-    problem, space = discretization_from_args(args)
-    if args.model in NETWORK_MODELS:
-        result = train_network(problem, space, model=args.model, width=args.width or 32, depth=args.depth or 1,
-                               activation=args.activation, seed=args.seed, progress=not args.quiet)
-    else:
-        result = train_freeknot(problem, space, n_knots=args.knots, seed=args.seed, progress=not args.quiet)
-    return problem, space, result.info["model"], result
+def _summary(args, spec, parts, result, loss_name: str, optimizer_name: str, model, seconds: float) -> dict[str, Any]:
+    """The JSON payload of a run (module doc)."""
+    history = result.history
+    last = lambda key: history[key][-1] if history.get(key) else math.nan
+    space = parts["space"]
+    return {
+        "problem": parts["problem"].name, "eps": parts["problem"].eps, "preset": args.preset, "model": repr(model),
+        "n_params": int(model.n_params), "dofs": int(space.n_dofs) if space is not None else None,
+        "loss": loss_name, "optimizer": optimizer_name, "final_loss": last("loss"),
+        "iterations": int(result.iterations), **{key: last(key) for key in SUMMARY_ERRORS},
+        "diverged": bool(result.diverged), "message": result.message, "seconds": seconds,
+        "auto_momentum": result.info.get("auto_momentum"),
+        "eps_stages": result.info.get("stages"), "test_cells": result.info.get("test_cells"),
+        "history": {key: list(history.get(key, [math.nan] * (result.iterations + 1)))
+                    for key in (*HISTORY_KEYS, "rank", "condition")},
+    }
 
 
 def run_training(args: argparse.Namespace) -> tuple[dict[str, Any], np.ndarray, dict[str, Any]]:
-    """Build everything from the options, train, and summarize: (JSON payload, final θ, the run's parts:
-    problem, space, objective, ...)."""
-    from femngd.train import train
-
+    """Build the run from the options (one :class:`~femngd.runspec.RunSpec`), train, and summarize:
+    (JSON payload, final θ, the run's parts: problem, space, objective, ...)."""
     start = time.perf_counter()
     if args.eps_range is not None:
         from .parametric import run_parametric
 
         return run_parametric(args)
-    if args.preset:
-        _check_preset_options(args)
-    args.model = args.model or "fe"
-    if _recipe_requested(args):
-        problem, space, model, result = _from_recipe(args)
-        optimizer, loss_name = RECIPES[args.model]
+    spec = spec_from_args(args)
+    if spec.recipe is not None:
+        result = spec.run(progress=not args.quiet)
+        problem, space = spec.discretization()
         parts = {"problem": problem, "space": space,                 # what the errors measured: the model itself
                  "objective": result.info.get("values", result.info["objective"])}
+        optimizer_name, loss_name = RECIPE_LABELS[spec.recipe]
+        model = result.info["model"]
     else:
-        for key, default in PLAIN_DEFAULTS.items():
-            if getattr(args, key) is None:
-                setattr(args, key, default)
-        parts = _from_preset(args) if args.preset else _from_options(args)
-        model, space, optimizer = parts["model"], parts["space"], parts["optimizer"]
-        loss_name = args.loss if not args.preset else "strong-residual"
-        result = train(parts["objective"], optimizer, model.init(args.seed), iterations=args.iterations,
-                       tol=args.tol, meter=parts["meter"], seed=args.seed, progress=not args.quiet)
-    seconds = time.perf_counter() - start
-    history = result.history
-    last = lambda key: history[key][-1] if history.get(key) else math.nan
-    payload = {
-        "problem": parts["problem"].name, "eps": parts["problem"].eps, "preset": args.preset, "model": repr(model),
-        "n_params": int(model.n_params), "dofs": int(space.n_dofs) if space is not None else None,
-        "loss": loss_name,
-        "optimizer": optimizer if isinstance(optimizer, str) else getattr(optimizer, "name", args.optimizer), "final_loss": last("loss"),
-        "iterations": int(result.iterations), **{key: last(key) for key in SUMMARY_ERRORS},
-        "diverged": bool(result.diverged), "message": result.message, "seconds": seconds,
-        "auto_momentum": getattr(result, "info", {}).get("auto_momentum"),
-        "eps_stages": result.info.get("stages"), "test_cells": result.info.get("test_cells"),
-        "history": {key: list(history.get(key, [math.nan] * (result.iterations + 1)))
-                    for key in (*HISTORY_KEYS, "rank", "condition")},
-    }
+        built = spec.build()
+        parts = {"problem": built.problem, "space": built.space, "model": built.model, "objective": built.objective,
+                 "meter": built.meter, "optimizer": built.optimizer}
+        result = built.train(iterations=100 if args.iterations is None else args.iterations, tol=args.tol,
+                             progress=not args.quiet)
+        optimizer_name, loss_name, model = built.optimizer.name, spec.loss_name, built.model
+    payload = _summary(args, spec, parts, result, loss_name, optimizer_name, model, time.perf_counter() - start)
     return payload, result.theta, parts
 
 
@@ -252,61 +257,64 @@ def _add_model_arguments(parser: argparse.ArgumentParser, names: dict[str, tuple
                         "least squares, grid line search; discretization options ignored); --width 64 for 2-64-1")
     parser.add_argument("--model", choices=names["models"], default=None,
                         help="model (default: fe; with --eps-range: mlp, the only parametric model)")
-    parser.add_argument("--width", type=positive_int, default=None, help="network width (default: 16; preset and network recipe 32)")
+    parser.add_argument("--width", type=positive_int, default=None,
+                        help="network width (default: 16; preset and network recipe 32)")
     parser.add_argument("--depth", type=positive_int, default=None,
                         help="MLP hidden layers (default: 1; with --eps-range 2 of width 20)")
-    parser.add_argument("--activation", default="tanh", help="tanh, sigmoid, softplus, relu<k> (default: tanh)")
-    parser.add_argument("--poly-degree", type=_non_negative_int, default=8, help="Legendre degree for --model poly")
-    parser.add_argument("--modes", type=positive_int, default=8, help="Fourier modes for --model fourier")
-    parser.add_argument("--knots", type=positive_int, default=16, help="interior knots for --model freeknot")
+    parser.add_argument("--activation", default=None, help="tanh, sigmoid, softplus, relu<k> (default: tanh)")
+    parser.add_argument("--poly-degree", type=_non_negative_int, default=None,
+                        help="Legendre degree for --model poly (default: 8)")
+    parser.add_argument("--modes", type=positive_int, default=None, help="Fourier modes for --model fourier (default: 8)")
+    parser.add_argument("--knots", type=positive_int, default=None,
+                        help="interior knots for --model freeknot (default: 16)")
 
 
-def _add_objective_arguments(parser: argparse.ArgumentParser, names: dict[str, tuple]) -> None:
-    parser.add_argument("--loss", choices=names["losses"], default=None,
-                        help="loss (default: fe-residual; free knots, shallow, mlp with no method option: their ε-robust "
-                        "recipes)")
-    parser.add_argument("--bc", choices=names["bcs"], default=None,
-                        help="hard: v = d(x) N(x) + lift; interior: FE losses on interior DOFs (also kl); "
-                        "penalty: boundary penalty (strong residual) (default: hard)")
-    parser.add_argument("--points", choices=names["points"], default=None,
-                        help="strong-residual points (default: quadrature)")
+#: the options that choose a piece by name: (flag, the registry's names in ``names``, help)
+CHOICE_OPTIONS = (
+    ("--loss", "losses", "loss (default: fe-residual; free knots, shallow, mlp with no method option: their "
+     "ε-robust recipes)"),
+    ("--bc", "bcs", "hard: v = d(x) N(x) + lift; interior: FE losses on interior DOFs (also kl); penalty: boundary "
+     "penalty (strong residual) (default: hard)"),
+    ("--points", "points", "strong-residual points (default: quadrature)"),
+    ("--metric", "metrics", "metric of the natural gradient (default: gauss-newton)"),
+    ("--optimizer", "optimizers", "optimizer (default: ngd)"),
+    ("--search", "searches", "what the line search scales: the descent direction, the momentum added at full β "
+     "(default), or the whole update"),
+    ("--solve", "solves", "regularized Gram solve (default: tikhonov; preset lstsq)"),
+    ("--step", "steps", "step rule (default: fixed; preset grid)"),
+)
+
+
+def _add_method_arguments(parser: argparse.ArgumentParser, names: dict[str, tuple]) -> None:
+    """The options that choose the objective and the optimizer (any of them turns a recipe off)."""
+    for flag, key, text in CHOICE_OPTIONS:
+        parser.add_argument(flag, choices=names[key], default=None, help=text)
     parser.add_argument("--samples", type=positive_int, default=None, help="random points per step (default: 100)")
-    parser.add_argument("--metric", choices=names["metrics"], default=None, help="metric of the natural gradient (default: gauss-newton)")
-
-
-def _add_optimizer_arguments(parser: argparse.ArgumentParser, names: dict[str, tuple]) -> None:
-    parser.add_argument("--optimizer", choices=names["optimizers"], default=None, help="optimizer (default: ngd)")
     parser.add_argument("--momentum", type=_momentum, default=None, help="β in [0, 1) or 'auto'")
-    parser.add_argument("--restart", nargs="?", const="function", choices=("function", "gradient"), default=None,
+    parser.add_argument("--restart", nargs="?", const="function", choices=names["restarts"], default=None,
                         help="adaptive restart of the momentum: 'function' (the default when named alone: forget it "
                         "when the loss rises) or 'gradient' (when the update goes uphill)")
-    parser.add_argument("--search", choices=("direction", "whole"), default=None,
-                        help="what the line search scales: the descent direction, the momentum added at full β "
-                        "(default), or the whole update")
-    parser.add_argument("--solve", choices=names["solves"], default=None,
-                        help="regularized Gram solve (default: tikhonov; preset lstsq)")
     parser.add_argument("--reg", type=_non_negative_float, default=None,
                         help="Tikhonov λ (relative) or cutoff (default: 1e-10; preset eps·p)")
-    parser.add_argument("--step", choices=names["steps"], default=None, help="step rule (default: fixed; preset grid)")
     parser.add_argument("--lr", type=_learning_rate, default=None,
                         help="(initial) step size, or 'auto' for 2/(λ₁+λ_n) (default: 1)")
 
 
 def register(subparsers: Any) -> None:
     """Add the ``train`` sub-command."""
-    from femngd.natural import BC_NAMES, LOSS_NAMES, METRICS, MODEL_NAMES, POINT_NAMES, SOLVE_METHODS
-    from femngd.optim import OPTIMIZERS, STEP_RULES
+    from femngd.natural import BC_NAMES, LOSSES, METRICS, MODELS, POINT_NAMES, SOLVES
+    from femngd.optim import OPTIMIZERS, RESTARTS, SEARCHES, STEP_RULES
 
-    names = {"models": MODEL_NAMES, "losses": LOSS_NAMES, "bcs": BC_NAMES, "points": POINT_NAMES,
-             "metrics": METRICS, "optimizers": OPTIMIZERS, "solves": SOLVE_METHODS, "steps": STEP_RULES}
+    names = {"models": MODELS.names(), "losses": LOSSES.names(), "bcs": BC_NAMES, "points": POINT_NAMES,
+             "metrics": METRICS.names(), "optimizers": OPTIMIZERS.names(), "solves": SOLVES.names(),
+             "steps": STEP_RULES.names(), "restarts": RESTARTS, "searches": SEARCHES}
     parser = subparsers.add_parser(
         "train", help="train a model by natural gradient descent and compare with Galerkin",
         description="Train a parametric model (FE coefficients, features, networks, free knots) on an "
         "advection-diffusion problem; report errors against the Galerkin and exact solutions.")
     add_discretization_arguments(parser, n_default=32)
     _add_model_arguments(parser, names)
-    _add_objective_arguments(parser, names)
-    _add_optimizer_arguments(parser, names)
+    _add_method_arguments(parser, names)
     parser.add_argument("--eps-range", type=eps_range, default=None, metavar="EMIN:EMAX",
                         help="train one model u(x, ε) for every ε in [EMIN, EMAX] (1D layer problem; tested at 20 "
                         "new ε; see femngd.recipes.train_parametric)")

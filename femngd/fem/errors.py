@@ -13,7 +13,6 @@ of order 2k + 8, enough for layers that the mesh resolves.
 """
 from __future__ import annotations
 
-import math
 from typing import Callable
 
 import numpy as np

@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import skfem
 
+from .meshes import MESHES
+
 __all__ = ["load_mesh", "shipped_mesh", "SHIPPED_MESHES", "MESH_DIR"]
 
 #: the shipped meshes, by name
@@ -95,3 +97,15 @@ def shipped_mesh(name: str) -> skfem.Mesh:
     if name not in SHIPPED_MESHES:
         raise ValueError(f"mesh: unknown shipped mesh {name!r} (available: {', '.join(SHIPPED_MESHES)})")
     return load_mesh(MESH_DIR / f"{name}.msh")
+
+
+def _register_shipped() -> None:
+    """Every shipped mesh is a mesh kind of :data:`femngd.fem.meshes.MESHES` (n, ε, degree unused)."""
+    docs = {"unit_square": "(0, 1)² from gmsh (shipped)", "lshape": "(−1, 1)² minus a quadrant (shipped)",
+            "hole": "(0, 2) × (0, 1) minus a disc (shipped)"}
+    for name in SHIPPED_MESHES:
+        MESHES.register(name, lambda n=0, dim=2, eps=None, degree=1, name=name: shipped_mesh(name),
+                        doc=docs[name], options=("dim", "eps", "degree"))
+
+
+_register_shipped()

@@ -10,8 +10,10 @@ import math
 import numpy as np
 import skfem
 
+from ..registry import Registry
+
 __all__ = ["uniform_mesh_1d", "graded_mesh_1d", "shishkin_mesh_1d", "shishkin_mesh_2d", "shishkin_transition",
-           "unit_square_mesh", "make_mesh"]
+           "unit_square_mesh", "make_mesh", "MESHES", "MESH_KINDS"]
 
 
 def _check_cells(n, name: str = "n", minimum: int = 1) -> int:
@@ -98,24 +100,35 @@ def shishkin_mesh_2d(n: int, eps: float, beta: float = 1.0, degree: int = 1, kin
     return unit_square_mesh(n, kind, nodes=shishkin_mesh_1d(n, eps, beta, degree).p[0])
 
 
-#: mesh kinds accepted by :func:`make_mesh` besides a file path
+#: the mesh kinds by name: factory(n, dim, eps, degree) (shipped 2D meshes: :mod:`femngd.fem.mesh_io`);
+#: :func:`make_mesh` also takes a mesh file path
+MESHES = Registry("mesh")
+
+
+@MESHES.register("uniform", doc="n equal cells (1D) or n × n squares split into triangles (2D)")
+def _uniform(n: int, dim: int = 1, eps: float | None = None, degree: int = 1) -> skfem.Mesh:
+    return uniform_mesh_1d(n) if dim == 1 else unit_square_mesh(n)
+
+
+@MESHES.register("shishkin", doc="layer-adapted: n/2 cells in [1 − σ, 1], σ = min(½, (k+1) ε ln n) (tensor in 2D)")
+def _shishkin(n: int, dim: int = 1, eps: float | None = None, degree: int = 1) -> skfem.Mesh:
+    if eps is None:
+        raise ValueError("eps: a Shishkin mesh needs eps")
+    return shishkin_mesh_1d(n, eps, degree=degree) if dim == 1 else shishkin_mesh_2d(n, eps, degree=degree)
+
+
+#: the generated mesh kinds (study configs' ``mesh.kind``)
 MESH_KINDS = ("uniform", "shishkin")
 
 
 def make_mesh(kind: str, n: int, dim: int = 1, eps: float | None = None, degree: int = 1) -> skfem.Mesh:
-    """``uniform`` or ``shishkin`` mesh with n cells per direction in 1D/2D, a shipped mesh name
-    (unit_square, lshape, hole: n is ignored) or a mesh file path (2D)."""
+    """The mesh ``kind`` of :data:`MESHES` with n cells per direction in 1D/2D (shipped meshes:
+    unit_square, lshape, hole; n is ignored), or the mesh file at the path ``kind`` (2D)."""
     if dim not in (1, 2):
         raise ValueError(f"dim: must be 1 or 2, got {dim!r}")
-    if kind == "uniform":
-        return uniform_mesh_1d(n) if dim == 1 else unit_square_mesh(n)
-    if kind == "shishkin":
-        if eps is None:
-            raise ValueError("eps: a Shishkin mesh needs eps")
-        return shishkin_mesh_1d(n, eps, degree=degree) if dim == 1 else shishkin_mesh_2d(n, eps, degree=degree)
-    from .mesh_io import SHIPPED_MESHES, load_mesh, shipped_mesh
+    from .mesh_io import load_mesh
 
-    mesh = shipped_mesh(kind) if kind in SHIPPED_MESHES else load_mesh(kind)
+    mesh = MESHES.build(kind, n, dim, eps=eps, degree=degree) if kind in MESHES else load_mesh(kind)
     if mesh.p.shape[0] != dim:
         raise ValueError(f"mesh: {kind} is a {mesh.p.shape[0]}D mesh, but dim is {dim}")
     return mesh

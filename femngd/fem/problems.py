@@ -20,8 +20,13 @@ from typing import Callable
 
 import numpy as np
 
+from ..registry import Registry
+
 __all__ = [
     "AdvectionDiffusion",
+    "PROBLEMS",
+    "problem_name",
+    "poisson_1d",
     "layer_1d",
     "layer_profile",
     "corner_layer_2d",
@@ -30,7 +35,6 @@ __all__ = [
     "smooth_1d",
     "make_problem",
     "PROBLEM_NAMES",
-    "PROBLEM_REGISTRY",
     "problem_by_name",
     "check_eps",
 ]
@@ -351,39 +355,48 @@ def poisson_2d() -> AdvectionDiffusion:
     )
 
 
-#: problem names accepted by :func:`make_problem` (and the CLI's ``--problem``)
-PROBLEM_NAMES = ("layer", "smooth", "poisson")
+def poisson_1d() -> AdvectionDiffusion:
+    """−u″ = π² sin πx on (0, 1), u(0) = u(1) = 0, exact u = sin πx (b = 0, ε = 1)."""
+    return AdvectionDiffusion.create(
+        1.0, 1, velocity=0.0, source=lambda x: np.pi**2 * np.sin(np.pi * x[:, 0]), dirichlet=0.0,
+        exact=lambda x: np.sin(np.pi * x[:, 0]),
+        exact_grad=lambda x: (np.pi * np.cos(np.pi * x[:, 0]))[:, None], name="poisson-1d")
 
-#: every reference problem by its function's name (study configs): name → (CLI name, dimension)
-PROBLEM_REGISTRY = {"layer_1d": ("layer", 1), "smooth_1d": ("smooth", 1), "corner_layer_2d": ("layer", 2),
-                    "smooth_2d": ("smooth", 2), "poisson_2d": ("poisson", 2)}
+
+#: every reference problem by its function's name: factory(eps) (the Poisson problems ignore ε: ε = 1)
+PROBLEMS = Registry("problem")
+PROBLEMS.register("layer_1d", layer_1d, doc="−εu″ + u′ = 1, u(0) = u(1) = 0: a boundary layer at x = 1")
+PROBLEMS.register("smooth_1d", smooth_1d, options=("eps",))
+PROBLEMS.register("poisson_1d", lambda eps=1.0: poisson_1d(), doc="−u″ = π² sin πx, u = sin πx (ε = 1)")
+PROBLEMS.register("corner_layer_2d", corner_layer_2d, options=("eps",),
+                  doc="b = (1, 1), u = p(x)p(y): layers along x = 1 and y = 1 and a corner layer")
+PROBLEMS.register("smooth_2d", smooth_2d, options=("eps",))
+PROBLEMS.register("poisson_2d", lambda eps=1.0: poisson_2d(), doc="−Δu = 2π² sin πx sin πy (the ENGD benchmark)")
+
+#: the CLI's problem names (``--problem`` with ``--dim``) and the registered problem each one is
+PROBLEM_NAMES = ("layer", "smooth", "poisson")
+_BY_DIMENSION = {("layer", 1): "layer_1d", ("layer", 2): "corner_layer_2d", ("smooth", 1): "smooth_1d",
+                 ("smooth", 2): "smooth_2d", ("poisson", 1): "poisson_1d", ("poisson", 2): "poisson_2d"}
+
+
+def problem_name(name: str, dim: int) -> str:
+    """The registered name of the CLI problem ``name`` in ``dim`` dimensions (a registered name stays)."""
+    if name in PROBLEMS:
+        return name
+    if dim not in (1, 2):
+        raise ValueError(f"dim: must be 1 or 2, got {dim!r}")
+    if name not in PROBLEM_NAMES:
+        raise ValueError(f"problem: must be one of {', '.join((*PROBLEM_NAMES, *PROBLEMS))}, got {name!r}")
+    return _BY_DIMENSION[(name, dim)]
 
 
 def problem_by_name(name: str, eps: float) -> AdvectionDiffusion:
-    """The problem registered as ``name`` in :data:`PROBLEM_REGISTRY` (ε is ignored by poisson_2d)."""
-    if name not in PROBLEM_REGISTRY:
-        raise ValueError(f"problem: must be one of {', '.join(PROBLEM_REGISTRY)}, got {name!r}")
-    cli_name, dim = PROBLEM_REGISTRY[name]
-    return make_problem(cli_name, eps, dim)
+    """The problem registered as ``name`` in :data:`PROBLEMS` at ε."""
+    return PROBLEMS.build(name, eps=eps)
 
 
 def make_problem(name: str, eps: float, dim: int = 1) -> AdvectionDiffusion:
-    """The reference problem ``name`` in ``dim`` dimensions.
-
-    layer: :func:`layer_1d` (1D) or :func:`corner_layer_2d` (2D); smooth: :func:`smooth_1d` /
-    :func:`smooth_2d`; poisson: −u″ = π² sin πx (1D, ε scales nothing: ε = 1) or :func:`poisson_2d`.
-    """
-    if dim not in (1, 2):
-        raise ValueError(f"dim: must be 1 or 2, got {dim!r}")
-    if name == "layer":
-        return layer_1d(eps) if dim == 1 else corner_layer_2d(eps)
-    if name == "smooth":
-        return smooth_1d(eps) if dim == 1 else smooth_2d(eps)
-    if name == "poisson":
-        if dim == 2:
-            return poisson_2d()
-        return AdvectionDiffusion.create(
-            1.0, 1, velocity=0.0, source=lambda x: np.pi**2 * np.sin(np.pi * x[:, 0]), dirichlet=0.0,
-            exact=lambda x: np.sin(np.pi * x[:, 0]),
-            exact_grad=lambda x: (np.pi * np.cos(np.pi * x[:, 0]))[:, None], name="poisson-1d")
-    raise ValueError(f"problem: must be one of {', '.join(PROBLEM_NAMES)}, got {name!r}")
+    """The reference problem ``name`` in ``dim`` dimensions: a registered name (:data:`PROBLEMS`), or a CLI
+    name: layer (:func:`layer_1d`, :func:`corner_layer_2d`), smooth (:func:`smooth_1d`, :func:`smooth_2d`),
+    poisson (:func:`poisson_1d`, :func:`poisson_2d`)."""
+    return problem_by_name(problem_name(name, dim), eps)

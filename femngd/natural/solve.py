@@ -21,11 +21,11 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg as sla
 
+from ..registry import Registry
 from .sparse_gram import SparseGram
 
-__all__ = ["GramSolver", "SolveResult", "SOLVE_METHODS"]
+__all__ = ["GramSolver", "SolveResult", "SOLVES", "SOLVE_METHODS"]
 
-SOLVE_METHODS = ("tikhonov", "penrose", "lstsq", "lstsq-qr")
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,7 @@ class GramSolver:
 
     def __init__(self, method: str = "tikhonov", reg: float = 1e-10, relative: bool = True,
                  diagnostics: bool = True):
-        if method not in SOLVE_METHODS:
-            raise ValueError(f"solve: must be one of {', '.join(SOLVE_METHODS)}, got {method!r}")
+        SOLVES.entry(method)                       # ValueError naming the known solves
         if not (np.isfinite(reg) and reg >= 0):
             raise ValueError(f"reg: must be finite and >= 0, got {reg}")
         self.method, self.reg, self.relative, self.diagnostics = method, float(reg), relative, diagnostics
@@ -130,3 +129,14 @@ class GramSolver:
         x, _, rank, s = sla.lstsq(G, rhs, cond=max(self.reg, 1e-15), lapack_driver="gelsd", check_finite=False)
         kept = s[:rank]
         return SolveResult(x, int(rank), float(kept.max() / kept.min()) if rank else float("inf"))
+
+
+#: the regularized Gram solves by name: factory(reg) → :class:`GramSolver`
+SOLVES = Registry("solve")
+for _method, _doc in (("tikhonov", "(G + λI)⁻¹r, λ = reg·trace(G)/p, by Cholesky"),
+                      ("penrose", "truncated eigendecomposition: σ > reg·σ_max kept"),
+                      ("lstsq", "minimum-norm least squares (LAPACK gelsd, SVD, rcond = reg)"),
+                      ("lstsq-qr", "least squares by QR with column pivoting (gelsy, rcond = reg)")):
+    SOLVES.register(_method, lambda reg=1e-10, method=_method: GramSolver(method, reg), doc=_doc, options=("reg",))
+#: the names of :data:`SOLVES`
+SOLVE_METHODS = SOLVES.names()

@@ -16,12 +16,18 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..kernels import gram as sparse_gram
+from ..registry import Registry
 from ..kernels import point_gram
 from .objective import Linearization, Objective
 
 __all__ = ["TangentObjective", "METRICS"]
 
-METRICS = ("l2", "h1", "gauss-newton")
+#: the metrics X of the natural gradient (each objective says what they mean for its coordinates)
+METRICS = Registry("metric")
+for _name, _doc in (("l2", "X = M (FE) or the point weights: the L2 inner product of v_θ"),
+                    ("h1", "X = K + M (FE) or values and gradients at the points: the H1 inner product"),
+                    ("gauss-newton", "X = the loss's own residual weights: G = J_Rᵀ W J_R, the natural Hessian")):
+    METRICS.register(_name, lambda name=_name: name, doc=_doc, options=())
 
 
 class TangentObjective(Objective):

@@ -24,7 +24,7 @@ from ..registry import Registry
 from . import momentum as mom
 from .baselines import LBFGS, Adam
 from .base import Optimizer
-from .descent import Descent, restart_kind
+from .descent import Descent
 from .directions import Gradient, Natural, Spring
 from .steps import make_step
 

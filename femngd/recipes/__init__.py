@@ -13,7 +13,8 @@ from .freeknot import FreeKnotRecipe, train_freeknot
 from .network import NETWORK_MODELS, NetworkRecipe, train_network
 from .parametric import (ParametricRecipe, ParametricResult, ParametricSolution, parametric_model,
                          relative_l2_errors, train_parametric)
+from .registry import MODEL_RECIPES, RECIPES
 
 __all__ = ["FreeKnotRecipe", "train_freeknot", "NetworkRecipe", "train_network", "NETWORK_MODELS",
            "continuation_stages", "problem_at", "ParametricRecipe", "ParametricResult", "ParametricSolution",
-           "parametric_model", "relative_l2_errors", "train_parametric"]
+           "parametric_model", "relative_l2_errors", "train_parametric", "RECIPES", "MODEL_RECIPES"]

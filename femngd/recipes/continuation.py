@@ -5,6 +5,8 @@ width ~ε_k sharpens by the factor q per stage and the model follows it.
 """
 from __future__ import annotations
 
+import sys
+
 import dataclasses
 import math
 from dataclasses import dataclass
@@ -55,3 +57,12 @@ def append_history(history: dict[str, list], part: dict[str, list], offset: floa
         if key == "seconds":
             values = [offset + s for s in values]
         history.setdefault(key, []).extend(values)
+
+
+def add_stage(history: dict[str, list], result, progress: bool, line: str) -> bool:
+    """Append a stage's :class:`~femngd.train.TrainResult` history (:func:`append_history`, seconds continued),
+    print its progress ``line`` on stderr when ``progress``; True when the stage diverged (the run stops)."""
+    append_history(history, result.history, offset=history["seconds"][-1] if history else 0.0)
+    if progress:
+        print(line, file=sys.stderr)
+    return result.diverged

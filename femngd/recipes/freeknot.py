@@ -20,7 +20,6 @@ relative Tikhonov shift (the knot logits make G rank-deficient where cells are e
 """
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -34,7 +33,7 @@ from ..natural.errors import ErrorMeter
 from ..natural.moving_test import KnotDualResidual
 from ..optim import build_optimizer
 from ..train import TrainResult, train
-from .continuation import ContinuationSchedule, append_history
+from .continuation import ContinuationSchedule, add_stage
 
 __all__ = ["FreeKnotRecipe", "train_freeknot"]
 
@@ -98,10 +97,8 @@ def train_freeknot(problem: AdvectionDiffusion, space: FESpace | None = None, n_
             optimizer = build_optimizer("ngd", step="grid", solve="tikhonov", reg=recipe.reg)
             result = train(objective, optimizer, theta, iterations=recipe.cycle, meter=meter,
                            meter_every=meter_every, progress=False)
-            append_history(history, result.history, offset=history["seconds"][-1] if history else 0.0)
-            theta, diverged, message = result.theta, result.diverged, result.message
-            if progress:
-                print(f"  ε = {eps:.1e}: loss {result.final_loss:.3e}", file=sys.stderr)
+            theta, message = result.theta, result.message
+            diverged = add_stage(history, result, progress, f"  ε = {eps:.1e}: loss {result.final_loss:.3e}")
             if diverged:
                 break
         if diverged:

@@ -28,7 +28,6 @@ No stage is told where the layer is: the test mesh is uniform and its size depen
 from __future__ import annotations
 
 import math
-import sys
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -42,7 +41,7 @@ from ..natural import ErrorMeter, build_model, build_objective
 from ..natural.objective import Measurable
 from ..optim import build_optimizer
 from ..train import TrainResult, train
-from .continuation import ContinuationSchedule, append_history, problem_at
+from .continuation import ContinuationSchedule, add_stage, problem_at
 
 __all__ = ["NetworkRecipe", "train_network", "NETWORK_MODELS", "ModelValues"]
 
@@ -128,8 +127,11 @@ def train_network(problem: AdvectionDiffusion, space: FESpace | None = None, mod
     n = 1 if space is None else round(space.mesh.p.shape[1] ** (1 / problem.dim)) - 1   # cells per direction
     stages = recipe.stages(problem.eps)
     cells = [recipe.test_cells(eps, problem.dim, n, final=k == len(stages) - 1) for k, eps in enumerate(stages)]
-    net = build_model(model, problem, space or test_space(problem.dim, cells[0]), width=width, depth=depth,
-                      activation=activation, bc="hard")          # on the user's space: refuses non-unit domains
+    if model == "shallow" and depth != 1:
+        raise ValueError(f"depth: a shallow network has one hidden layer (got {depth}); use model 'mlp'")
+    shape = {"width": width, **({"depth": depth} if model == "mlp" else {})}
+    net = build_model(model, problem, space or test_space(problem.dim, cells[0]), activation=activation, bc="hard",
+                      **shape)                                   # on the user's space: refuses non-unit domains
     if meter is None and space is not None and problem.dim == 1:   # quadrature split at the final test mesh
         meter = ErrorMeter(problem, space, breakpoints=np.linspace(0.0, 1.0, cells[-1] + 1), resolution=0.1)
     elif meter is None and space is not None:
@@ -145,11 +147,8 @@ def train_network(problem: AdvectionDiffusion, space: FESpace | None = None, mod
         result = train(objective, optimizer, theta, iterations=recipe.final_iterations if last else recipe.iterations,
                        meter=measure if last else None, meter_every=meter_every or recipe.final_iterations,
                        progress=False)
-        append_history(history, result.history, offset=history["seconds"][-1] if history else 0.0)
         theta = result.theta
-        if progress:
-            print(f"  ε = {eps:.3g} ({count} test cells): loss {result.final_loss:.3e}", file=sys.stderr)
-        if result.diverged:
+        if add_stage(history, result, progress, f"  ε = {eps:.3g} ({count} test cells): loss {result.final_loss:.3e}"):
             break
     for key in history:                       # stages before the last are not metered: pad their rows
         if len(history[key]) < len(history["loss"]):

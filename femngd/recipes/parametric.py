@@ -43,7 +43,7 @@ from ..models import MLP, HardDirichlet, Model
 from ..natural.parametric_residual import WEIGHTINGS, ParametricResidual
 from ..optim import build_optimizer
 from ..train import TrainResult, train
-from .continuation import append_history, continuation_stages
+from .continuation import add_stage, append_history, continuation_stages
 
 __all__ = ["ParametricRecipe", "ParametricSolution", "ParametricResult", "parametric_model", "train_parametric",
            "relative_l2_errors", "PARAMETRIC_OPTIMIZERS"]
@@ -234,11 +234,9 @@ def train_parametric(problem: str | ProblemFamily = "layer_1d", eps_range: tuple
         result = train(objective, recipe.build_optimizer(last), theta,
                        iterations=recipe.final_iterations if last else recipe.stage_iterations,
                        seed=seed * 1000 + index)
-        append_history(history, result.history, offset=history["seconds"][-1] if history else 0.0)
         theta = result.theta
-        if progress:
-            print(f"  eps in [{eps_lo:.3g}, {family.axis.eps_max:.3g}]: loss {result.final_loss:.3e}", file=sys.stderr)
-        if result.diverged:
+        if add_stage(history, result, progress,
+                     f"  eps in [{eps_lo:.3g}, {family.axis.eps_max:.3g}]: loss {result.final_loss:.3e}"):
             break
     if recipe.polish_iterations and not result.diverged:
         rng = np.random.default_rng([seed, len(windows)])

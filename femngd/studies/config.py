@@ -4,7 +4,7 @@ A config describes one study (see :data:`EXAMPLE`)::
 
     study = "sweep"                 # "sweep" | "convergence" | "comparison"
     name = "layer-sweep"
-    problem = "layer_1d"            # a name of femngd.fem.PROBLEM_REGISTRY: layer_1d, smooth_1d,
+    problem = "layer_1d"            # a name of femngd.fem.PROBLEMS: layer_1d, smooth_1d, poisson_1d,
                                     # corner_layer_2d, smooth_2d, poisson_2d
     eps = [1e-1, 1e-2]              # every ε > 0
     seeds = [0, 1]                  # seeds of the trained runs
@@ -40,13 +40,13 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..fem.meshes import MESH_KINDS
-from ..fem.problems import PROBLEM_REGISTRY
+from ..fem.problems import PROBLEMS as PROBLEM_REGISTRY
 
 __all__ = ["STUDIES", "REFERENCE_KINDS", "EXAMPLE", "load_config", "validate_config"]
 
 STUDIES = ("sweep", "convergence", "comparison")
 REFERENCE_KINDS = ("galerkin", "supg", "shishkin")
-PROBLEMS = tuple(PROBLEM_REGISTRY)            # the problems' function names (femngd.fem.PROBLEM_REGISTRY)
+PROBLEMS = PROBLEM_REGISTRY.names()           # the registered problems (femngd.fem.PROBLEMS)
 
 EXAMPLE: dict[str, Any] = {
     "study": "sweep",
@@ -137,17 +137,19 @@ def validate_config(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_buildable(cfg: dict[str, Any]) -> None:
-    """Build every trained method (names and options: model, loss, metric, optimizer) on a tiny mesh,
-    so that a bad name fails here, in one line naming the method, not later in a worker."""
-    from .runs import build_trained
+    """Validate every trained method's run description (:meth:`femngd.runspec.RunSpec.validate`: every name
+    and option, built on a tiny mesh), so that a bad name fails here, in one line naming the method, not
+    later in a worker."""
+    from .runs import run_description
 
     for i, t in enumerate(cfg["trained"]):
         if t["kind"] != "trained":       # a user-registered run kind checks its own spec
             continue
+        n = cfg["mesh"]["n"][0] if isinstance(cfg["mesh"]["n"], list) else cfg["mesh"]["n"]
         spec = {**t, "problem": cfg["problem"], "eps": cfg["eps"][0], "seed": cfg["seeds"][0],
-                "mesh": {**cfg["mesh"], "n": 4}}
+                "mesh": {**cfg["mesh"], "n": n}}
         try:
-            build_trained(spec)
+            run_description(spec).validate()
         except ValueError as exc:
             raise ValueError(f"trained[{i}] ({t['label']}): {exc}") from None
 

@@ -6,10 +6,10 @@ table and figures.
 """
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any, Callable
 
+from . import comparison, convergence, sweep
 from .aggregate import flatten
 from .config import load_config
 from .executors import Executor, LocalExecutor
@@ -19,7 +19,6 @@ from .store import RunStore, jsonable, run_id
 
 __all__ = ["expand", "execute", "run_study"]
 
-_STUDY_MODULES = {"sweep": "sweep", "convergence": "convergence", "comparison": "comparison"}
 _TRAINED_SPEC_KEYS = (
     "model", "model_options", "loss", "metric", "objective_options",
     "optimizer", "optimizer_options", "iterations", "tol", "time_budget", "stop_on", "meter_every",
@@ -66,7 +65,8 @@ def execute(specs: list[dict[str, Any]], store: RunStore, executor: Executor | N
 
 
 def _study_module(study: str):
-    return importlib.import_module(f"femngd.studies.{_STUDY_MODULES[study]}")
+    """The module that summarizes and draws a study of type ``study`` (:data:`~femngd.studies.config.STUDIES`)."""
+    return {"sweep": sweep, "convergence": convergence, "comparison": comparison}[study]
 
 
 def run_study(config: dict | str | Path, out_dir: str | Path, executor: Executor | None = None,

@@ -11,8 +11,10 @@ Trained runs add ``seed``, ``model``, ``model_options``, ``loss``, ``metric``,
 seed), so runs can execute in any process, in any order.
 
 Kinds are looked up in a registry (:func:`register_kind`) holding "galerkin", "supg",
-"shishkin" and "trained", or given as ``"package.module:function"`` (imported on demand, so
-worker processes find user-defined kinds too).
+"shishkin" and "trained", or given as ``"package.module:function"`` (resolved on demand by
+:func:`pkgutil.resolve_name`, so worker processes find user-defined kinds too). A trained run's
+spec is a :class:`femngd.runspec.RunSpec` (:func:`run_description`): the same run ``femngd train``
+builds from the same description.
 
 Results hold scalar errors (``l2_error_exact``, ``relative_l2_error_exact``,
 ``relative_l2_error_galerkin``, ...), ``n_dofs``, a ``solution`` sampled for figures
@@ -21,7 +23,7 @@ Results hold scalar errors (``l2_error_exact``, ``relative_l2_error_exact``,
 """
 from __future__ import annotations
 
-import importlib
+import pkgutil
 import time
 from typing import Any, Callable
 
@@ -29,9 +31,10 @@ import numpy as np
 
 from .. import fem
 from ..natural import ErrorMeter
+from ..runspec import RunSpec
 from ..train import train
 
-__all__ = ["register_kind", "resolve_kind", "run_spec", "plot_points", "build_trained", "RUN_KINDS"]
+__all__ = ["register_kind", "resolve_kind", "run_spec", "plot_points", "build_trained", "run_description", "RUN_KINDS"]
 
 RunKind = Callable[[dict[str, Any]], dict[str, Any]]
 RUN_KINDS: dict[str, RunKind] = {}
@@ -50,10 +53,9 @@ def resolve_kind(kind: str) -> RunKind:
     if kind in RUN_KINDS:
         return RUN_KINDS[kind]
     if isinstance(kind, str) and ":" in kind:
-        module_name, _, attr = kind.partition(":")
         try:
-            return getattr(importlib.import_module(module_name), attr)
-        except (ImportError, AttributeError) as exc:
+            return pkgutil.resolve_name(kind)
+        except (ImportError, AttributeError, ValueError) as exc:
             raise ValueError(f"kind: cannot import {kind!r}: {exc}") from None
     raise ValueError(f"kind: unknown run kind {kind!r} (known: {', '.join(sorted(RUN_KINDS))})")
 
@@ -85,8 +87,6 @@ def plot_points(dim: int, eps: float, n: int = 400) -> np.ndarray:
 
 def _discretization(spec: dict[str, Any], mesh_kind: str | None = None):
     """(problem, space) of the spec, on its mesh or one of ``mesh_kind`` (:meth:`femngd.runspec.RunSpec.discretization`)."""
-    from ..runspec import RunSpec
-
     mesh = spec["mesh"]
     return RunSpec(problem=spec["problem"], eps=spec["eps"], mesh=mesh_kind or mesh["kind"], n=mesh["n"],
                    degree=mesh["degree"]).discretization()
@@ -161,16 +161,19 @@ def _history_columns(history: Any) -> dict[str, list]:
     return {k: [float(row.get(k, np.nan)) for row in rows] for k in keys}
 
 
+def run_description(spec: dict[str, Any]) -> RunSpec:
+    """The :class:`~femngd.runspec.RunSpec` of a trained run's spec dict."""
+    mesh = spec["mesh"]
+    return RunSpec(problem=spec["problem"], eps=spec["eps"], mesh=mesh["kind"], n=mesh["n"], degree=mesh["degree"],
+                   model=spec["model"], model_options=spec["model_options"], loss=spec["loss"],
+                   metric=spec["metric"], objective_options=spec["objective_options"], optimizer=spec["optimizer"],
+                   optimizer_options=spec["optimizer_options"], seed=spec["seed"])
+
+
 def build_trained(spec: dict[str, Any]):
     """(problem, space, model, objective, optimizer) of a trained run's spec (ValueError on a bad name/option),
-    through :class:`femngd.runspec.RunSpec`: the same run ``femngd train`` builds from the same description."""
-    from ..runspec import RunSpec
-
-    mesh = spec["mesh"]
-    parts = RunSpec(problem=spec["problem"], eps=spec["eps"], mesh=mesh["kind"], n=mesh["n"], degree=mesh["degree"],
-                    model=spec["model"], model_options=spec["model_options"], loss=spec["loss"],
-                    metric=spec["metric"], objective_options=spec["objective_options"], optimizer=spec["optimizer"],
-                    optimizer_options=spec["optimizer_options"], seed=spec["seed"]).build()
+    through :func:`run_description`."""
+    parts = run_description(spec).build()
     return parts.problem, parts.space, parts.model, parts.objective, parts.optimizer
 
 
