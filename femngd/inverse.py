@@ -45,7 +45,7 @@ from .models.base import check_seed
 from .natural.fe_objectives import probe_matrices
 
 __all__ = ["Observations", "read_observations", "synthetic_observations", "InverseResult", "estimate_eps",
-           "fe_least_squares", "constrained_variance", "gauss_newton_path", "EPS_BOUNDS", "START_GRID"]
+           "fe_least_squares", "constrained_variance", "cramer_rao_std", "gauss_newton_path", "EPS_BOUNDS", "START_GRID"]
 
 #: the ε range searched by both methods
 EPS_BOUNDS = (1e-4, 1.0)
@@ -154,6 +154,18 @@ def constrained_variance(data_jacobian, tangent: np.ndarray, sigma2: float) -> f
     g = data_jacobian @ tangent
     information = float(g @ g)
     return sigma2 / information if information > 0 else math.inf
+
+
+def cramer_rao_std(observations: Observations, eps: float, problem: str = "layer_1d", n: int = 256) -> float:
+    """The Cramér–Rao bound on std(ŝ), ŝ = ln ε̂, at the true ``eps``: σ/‖P dU/ds‖ with the noise std σ the
+    synthetic ``observations`` were drawn with. No unbiased estimator from these points and this noise has a
+    smaller spread: std(ε̂)/ε ≈ std(ŝ), so P(|ε̂/ε − 1| ≤ δ) ≤ erf(δ / (√2 std)) for an efficient one."""
+    if observations.noise is None:
+        raise ValueError("observations: the Cramér-Rao bound needs the noise std (synthetic data)")
+    fe = _Discretization(problem, n, observations.x)
+    s = math.log(eps)
+    lu = fe.factor(s)
+    return math.sqrt(constrained_variance(fe.P, fe.tangent(lu, lu.solve(fe.F), s), observations.noise ** 2))
 
 
 def gauss_newton_path(fe: _Discretization, data: Observations, eps0: float, iterations: int, tol: float):

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from femngd.cli import main
-from femngd.inverse import (Observations, constrained_variance, estimate_eps, fe_least_squares, read_observations,
+from femngd.inverse import (Observations, constrained_variance, cramer_rao_std, estimate_eps, fe_least_squares, read_observations,
                             synthetic_observations)
 
 
@@ -54,6 +54,19 @@ def test_uncertainty_covers_the_truth_over_seeds():
     assert errors.max() <= 0.02
     stds = np.array([r.eps_std for r in results]) / 0.1
     assert 0.5 < np.sqrt(np.mean(errors ** 2)) / np.mean(stds) < 1.5      # std matches the actual spread
+
+
+def test_the_spread_over_noise_draws_is_the_cramer_rao_bound():
+    """Fixed points, 200 noise draws at ε = 0.03: Gauss–Newton is efficient, its spread of ln ε̂ is the bound."""
+    clean = synthetic_observations(0.03, noise=0.01, points=100, seed=4)
+    bound = cramer_rao_std(clean, 0.03, n=128)
+    rng = np.random.default_rng(0)
+    exact = synthetic_observations(0.03, noise=0.0, points=100, seed=4).u
+    logs = [np.log(estimate_eps(Observations(clean.x, exact + clean.noise * rng.standard_normal(100)), n=128,
+                                eps0=0.03).eps_estimate) for _ in range(200)]
+    assert abs(np.std(logs) / bound - 1) < 0.15               # 200 draws: the sample std is within ~5% (1σ)
+    with pytest.raises(ValueError, match="^observations"):
+        cramer_rao_std(Observations(clean.x, clean.u), 0.03)
 
 
 def test_a_far_start_is_chosen_from_the_grid():
