@@ -39,13 +39,18 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse.linalg as spla
 
-from .fem import FESpace, assemble_system, problem_by_name, uniform_mesh_1d
+from typing import Any
+
+from .fem import (AdvectionDiffusion, FESpace, assemble_system, check_eps, corner_layer_2d, galerkin, problem_by_name,
+                  uniform_mesh_1d, unit_square_mesh)
 from .fem.families import FAMILY_NAMES
 from .models.base import check_seed
 from .natural.fe_objectives import probe_matrices
 
 __all__ = ["Observations", "read_observations", "synthetic_observations", "InverseResult", "estimate_eps",
-           "fe_least_squares", "constrained_variance", "cramer_rao_std", "gauss_newton_path", "EPS_BOUNDS", "START_GRID"]
+           "fe_least_squares", "constrained_variance", "cramer_rao_std", "gauss_newton_path",
+           "synthetic_observations_2d", "estimate_direction", "fe_least_squares_direction", "DirectionResult",
+           "corner_layer_source", "EPS_BOUNDS", "START_GRID"]
 
 #: the ε range searched by both methods
 EPS_BOUNDS = (1e-4, 1.0)
@@ -53,6 +58,14 @@ EPS_BOUNDS = (1e-4, 1.0)
 START_GRID = (1e-4, 1e-3, 1e-2, 0.1, 1.0)
 #: the largest change of s = ln ε in one step (a factor e in ε)
 MAX_LOG_STEP = 1.0
+#: |b| of the 2D problem whose direction is estimated (the corner layer's b = (1, 1))
+SPEED = math.sqrt(2.0)
+#: the directions of b searched (radians): b points into the first quadrant, the layers sit at x = 1 and y = 1
+ANGLE_BOUNDS = (0.0, math.pi / 2)
+#: the starting guesses of :func:`estimate_direction` (radians)
+ANGLE_START_GRID = tuple(np.linspace(0.0, math.pi / 2, 7)[1:-1])
+#: the largest change of φ in one step (radians)
+MAX_ANGLE_STEP = 0.25
 #: 95% two-sided normal quantile
 Z95 = 1.959963984540054
 
@@ -116,35 +129,101 @@ def synthetic_observations(eps: float, noise: float, points: int = 100, seed: in
 
 
 
-class _Discretization:
-    """K, C, F on the interior DOFs of a P2 space of the uniform mesh with n cells, and the probe matrix P."""
+class _Constraint:
+    """The discrete PDE A(q)U = F on the interior DOFs of a P2 space, q a scalar parameter, and the probe
+    matrix P of the data points: what the Gauss–Newton path and the uncertainty need."""
+
+    F: np.ndarray
+    P: Any
+
+    def matrix(self, q: float):
+        """A(q) (sparse)."""
+        raise NotImplementedError
+
+    def derivative(self, q: float):
+        """dA/dq (sparse)."""
+        raise NotImplementedError
+
+    def factor(self, q: float):
+        """The sparse LU factorization of A(q)."""
+        return spla.splu(self.matrix(q).tocsc())
+
+    def tangent(self, lu, U: np.ndarray, q: float) -> np.ndarray:
+        """dU/dq = −A(q)⁻¹ (dA/dq) U, the U-part of the manifold's tangent (dU/dq, 1)."""
+        return -lu.solve(self.derivative(q) @ U)
+
+    def std(self, lu, U: np.ndarray, q: float, data: Observations) -> tuple[float, float]:
+        """(std(q̂), σ̂) of the module doc at (U, q) on the manifold."""
+        r = self.P @ U - data.u
+        sigma2 = float(r @ r) / (len(r) - 1)
+        return math.sqrt(constrained_variance(self.P, self.tangent(lu, U, q), sigma2)), math.sqrt(sigma2)
+
+
+def _check_cells(n) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
+        raise ValueError(f"n: need at least 2 cells, got {n!r}")
+    return int(n)
+
+
+def _interior(space: FESpace, system, x: np.ndarray):
+    """(interior DOFs, the probe matrix of the points x on them)."""
+    inner = space.interior_dofs
+    return inner, probe_matrices(space, x)[0][:, inner].tocsr()
+
+
+class _Diffusion(_Constraint):
+    """1D, q = s = ln ε: A(s) = e^s K + C, dA/ds = e^s K (P2 on the uniform mesh with n cells)."""
 
     def __init__(self, problem: str, n: int, x: np.ndarray):
         if problem not in FAMILY_NAMES or problem_by_name(problem, 1.0).dim != 1:
-            raise ValueError(f"problem: the inverse problem is available for layer_1d, got {problem!r}")
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
-            raise ValueError(f"n: need at least 2 cells, got {n!r}")
-        space = FESpace(uniform_mesh_1d(n), degree=2)
+            raise ValueError(f"problem: the inverse problem for ε is available for layer_1d, got {problem!r}")
+        space = FESpace(uniform_mesh_1d(_check_cells(n)), degree=2)
         system = assemble_system(problem_by_name(problem, 1.0), space)   # A = K + C at ε = 1: C = A − K
-        inner = space.interior_dofs
+        inner, self.P = _interior(space, system, x)
         self.K = system.K[inner][:, inner].tocsc()
         self.C = (system.A - system.K)[inner][:, inner].tocsc()
         self.F = system.F[inner]
-        self.P = probe_matrices(space, x)[0][:, inner].tocsr()
 
-    def factor(self, s: float):
-        """The sparse LU factorization of A(s) = e^s K + C."""
-        return spla.splu((math.exp(s) * self.K + self.C).tocsc())
+    def matrix(self, s):
+        return math.exp(s) * self.K + self.C
 
-    def tangent(self, lu, U: np.ndarray, s: float) -> np.ndarray:
-        """dU/ds = −A(s)⁻¹ e^s K U, the U-part of the manifold's tangent (dU/ds, 1)."""
-        return -math.exp(s) * lu.solve(self.K @ U)
+    def derivative(self, s):
+        return math.exp(s) * self.K
 
-    def std(self, lu, U: np.ndarray, s: float, data: Observations) -> tuple[float, float]:
-        """(std(ŝ), σ̂) of the module doc at (U, s) on the manifold."""
-        r = self.P @ U - data.u
-        sigma2 = float(r @ r) / (len(r) - 1)
-        return math.sqrt(constrained_variance(self.P, self.tangent(lu, U, s), sigma2)), math.sqrt(sigma2)
+
+def _velocity(angle: float, speed: float) -> np.ndarray:
+    """b = |b| (cos φ, sin φ)."""
+    return speed * np.array([math.cos(angle), math.sin(angle)])
+
+
+def corner_layer_source(eps: float):
+    """f(x, y) = p(x) + p(y) of the 2D corner layer at ε (:func:`femngd.fem.corner_layer_2d`), whatever b."""
+    return corner_layer_2d(eps).source
+
+
+class _Direction(_Constraint):
+    """2D, q = φ the direction of b = |b|(cos φ, sin φ) (ε and |b| known): A(φ) = εK + |b|(cos φ C_x + sin φ C_y),
+    dA/dφ = |b|(−sin φ C_x + cos φ C_y), f of the corner layer, u = 0 on the boundary (P2, n × n squares)."""
+
+    def __init__(self, eps: float, n: int, x: np.ndarray, speed: float = SPEED):
+        eps = check_eps(eps)
+        space = FESpace(unit_square_mesh(_check_cells(n)), degree=2)
+        source = corner_layer_source(eps)
+        parts = [assemble_system(AdvectionDiffusion.create(eps, 2, velocity=b, source=source, dirichlet=0.0), space)
+                 for b in ((1.0, 0.0), (0.0, 1.0))]
+        inner, self.P = _interior(space, parts[0], x)
+        K = parts[0].K[inner][:, inner]
+        self.eps, self.speed, self.K = eps, float(speed), (eps * K).tocsc()
+        self.Cx, self.Cy = ((part.A[inner][:, inner] - eps * K).tocsc() for part in parts)
+        self.F = parts[0].F[inner]
+
+    def matrix(self, angle):
+        b = _velocity(angle, self.speed)
+        return self.K + b[0] * self.Cx + b[1] * self.Cy
+
+    def derivative(self, angle):
+        db = _velocity(angle + math.pi / 2, self.speed)
+        return db[0] * self.Cx + db[1] * self.Cy
 
 
 def constrained_variance(data_jacobian, tangent: np.ndarray, sigma2: float) -> float:
@@ -162,39 +241,40 @@ def cramer_rao_std(observations: Observations, eps: float, problem: str = "layer
     smaller spread: std(ε̂)/ε ≈ std(ŝ), so P(|ε̂/ε − 1| ≤ δ) ≤ erf(δ / (√2 std)) for an efficient one."""
     if observations.noise is None:
         raise ValueError("observations: the Cramér-Rao bound needs the noise std (synthetic data)")
-    fe = _Discretization(problem, n, observations.x)
+    fe = _Diffusion(problem, n, observations.x)
     s = math.log(eps)
     lu = fe.factor(s)
     return math.sqrt(constrained_variance(fe.P, fe.tangent(lu, lu.solve(fe.F), s), observations.noise ** 2))
 
 
-def gauss_newton_path(fe: _Discretization, data: Observations, eps0: float, iterations: int, tol: float):
-    """The Gauss–Newton natural-gradient iterates on (U, s) along A(s)U = F (module doc): yields (lu, U, s, L)
-    for every iterate, the first at ε₀ (lu: the factorization of A(s))."""
+def gauss_newton_path(fe: _Constraint, data: Observations, q0: float, iterations: int, tol: float,
+                      max_step: float = MAX_LOG_STEP):
+    """The Gauss–Newton natural-gradient iterates on (U, q) along A(q)U = F (module doc): yields (lu, U, q, L)
+    for every iterate, the first at q₀ (lu: the factorization of A(q)); steps of q at most ``max_step``."""
     m = len(data.u)
 
-    def on_manifold(s: float):
-        lu = fe.factor(s)
+    def on_manifold(q: float):
+        lu = fe.factor(q)
         U = lu.solve(fe.F)
         r = fe.P @ U - data.u
-        return lu, U, s, 0.5 * float(r @ r) / m
+        return lu, U, q, 0.5 * float(r @ r) / m
 
-    current = on_manifold(math.log(eps0))
+    current = on_manifold(q0)
     yield current
     for _ in range(iterations):
-        lu, U, s, loss = current
-        g = fe.P @ fe.tangent(lu, U, s)
+        lu, U, q, loss = current
+        g = fe.P @ fe.tangent(lu, U, q)
         r = fe.P @ U - data.u
-        ds = float(np.clip(-(g @ r) / (g @ g), -MAX_LOG_STEP, MAX_LOG_STEP))
+        dq = float(np.clip(-(g @ r) / (g @ g), -max_step, max_step)) if g @ g > 0 else 0.0
         for alpha in 0.5 ** np.arange(31):
-            trial = on_manifold(s + alpha * ds)
+            trial = on_manifold(q + alpha * dq)
             if trial[3] <= loss:
                 break
         else:
             return
         current = trial
         yield current
-        if abs(alpha * ds) < tol:
+        if abs(alpha * dq) < tol:
             return
 
 
@@ -240,12 +320,12 @@ def estimate_eps(observations: Observations, problem: str = "layer_1d", n: int =
         0.1
     """
     start = time.perf_counter()
-    fe = _Discretization(problem, n, observations.x)
+    fe = _Diffusion(problem, n, observations.x)
     if eps0 is None:
-        eps0 = min(START_GRID, key=lambda eps: next(gauss_newton_path(fe, observations, eps, 0, tol))[3])
+        eps0 = min(START_GRID, key=lambda eps: next(gauss_newton_path(fe, observations, math.log(eps), 0, tol))[3])
     elif not (math.isfinite(eps0) and EPS_BOUNDS[0] <= eps0 <= EPS_BOUNDS[1]):
         raise ValueError(f"eps0: must lie in [{EPS_BOUNDS[0]:g}, {EPS_BOUNDS[1]:g}], got {eps0}")
-    path = list(gauss_newton_path(fe, observations, eps0, iterations, tol))
+    path = list(gauss_newton_path(fe, observations, math.log(eps0), iterations, tol))
     lu, U, s, _ = path[-1]
     seconds = time.perf_counter() - start
     std_s, sigma = fe.std(lu, U, s, observations)
@@ -260,8 +340,6 @@ def fe_least_squares(observations: Observations, problem: str = "layer_1d", n: i
     s ∈ ln EPS_BOUNDS, one Galerkin solve (assembly included) per evaluation, on the same P2 space."""
     from scipy.optimize import minimize_scalar
 
-    from .fem import galerkin
-
     start = time.perf_counter()
     space = FESpace(uniform_mesh_1d(n), degree=2)
     P = probe_matrices(space, observations.x)[0]
@@ -273,8 +351,114 @@ def fe_least_squares(observations: Observations, problem: str = "layer_1d", n: i
     found = minimize_scalar(misfit, bounds=tuple(map(math.log, EPS_BOUNDS)), method="bounded",
                             options={"xatol": 1e-10})
     seconds = time.perf_counter() - start
-    fe = _Discretization(problem, n, observations.x)
+    fe = _Diffusion(problem, n, observations.x)
     lu = fe.factor(found.x)
     std_s, sigma = fe.std(lu, lu.solve(fe.F), found.x, observations)
     return _result(math.exp(found.x), std_s, sigma, int(found.nfev), seconds, "fe-least-squares",
                    message=str(found.message))
+
+
+# --- the direction of b (2D) ------------------------------------------------------------------------------
+
+def synthetic_observations_2d(angle: float, eps: float, noise: float, points: int = 200, seed: int = 0,
+                              n_reference: int = 96, speed: float = SPEED) -> Observations:
+    """m = ``points`` observations, uniform in (0, 1)², of the solution of −εΔu + b·∇u = f, u = 0 on the boundary,
+    b = |b|(cos φ, sin φ) (``angle`` φ in degrees), f of the corner layer (:func:`corner_layer_source`): the P2
+    Galerkin solution on n_reference × n_reference squares (at φ = 45° the exact corner layer solution, up to the
+    discretization), with Gaussian noise of std ``noise``·max|u|. Reproducible from ``seed``."""
+    if not (math.isfinite(noise) and noise >= 0):
+        raise ValueError(f"noise: must be a finite number >= 0, got {noise}")
+    if not isinstance(points, (int, np.integer)) or points < 2:
+        raise ValueError(f"points: need at least 2 observations, got {points!r}")
+    phi = _check_angle(angle)
+    space = FESpace(unit_square_mesh(_check_cells(n_reference)), degree=2)
+    problem = AdvectionDiffusion.create(check_eps(eps), 2, velocity=tuple(_velocity(phi, speed)),
+                                        source=corner_layer_source(eps), dirichlet=0.0)
+    u_h = galerkin(problem, space)
+    rng = np.random.default_rng(check_seed(seed))
+    x = rng.uniform(0.0, 1.0, (points, 2))
+    u = probe_matrices(space, x)[0] @ u_h
+    scale = noise * float(np.max(np.abs(u_h)))
+    return Observations(x, u + scale * rng.standard_normal(points), noise=scale)
+
+
+def _check_angle(angle_deg: float) -> float:
+    """φ in radians from degrees, inside :data:`ANGLE_BOUNDS`; ValueError naming ``angle`` otherwise."""
+    lo, hi = (math.degrees(a) for a in ANGLE_BOUNDS)
+    if not (math.isfinite(angle_deg) and lo <= angle_deg <= hi):
+        raise ValueError(f"angle: the direction of b must lie in [{lo:g}, {hi:g}] degrees, got {angle_deg}")
+    return math.radians(angle_deg)
+
+
+@dataclass
+class DirectionResult:
+    """An estimate of the direction φ of b in degrees, its uncertainty and cost (:func:`estimate_direction`)."""
+
+    angle_estimate: float
+    angle_std: float
+    angle_interval: tuple[float, float]
+    noise_estimate: float
+    iterations: int
+    seconds: float
+    method: str
+    message: str = ""
+    history: dict = field(default_factory=dict)
+
+    def covers(self, angle: float) -> bool:
+        """Whether the 95% interval contains ``angle`` (degrees)."""
+        return self.angle_interval[0] <= angle <= self.angle_interval[1]
+
+
+def _direction_result(phi: float, std: float, sigma: float, iterations: int, seconds: float, method: str, **extra):
+    deg, half = math.degrees(phi), math.degrees(Z95 * std)
+    return DirectionResult(deg, math.degrees(std), (deg - half, deg + half), sigma, iterations, seconds, method,
+                           **extra)
+
+
+def estimate_direction(observations: Observations, eps: float, n: int = 48, angle0: float | None = None,
+                       iterations: int = 50, tol: float = 1e-10, speed: float = SPEED) -> DirectionResult:
+    """φ̂ (degrees), the direction of b = |b|(cos φ, sin φ) with ε and |b| known, by Gauss–Newton natural gradient
+    on (U, φ) along A(φ)U = F (P2 on n × n squares), with its uncertainty Var(φ̂) = σ̂²/‖P dU/dφ‖² (module doc).
+
+    ``angle0``: the start in degrees (default: the least misfit of :data:`ANGLE_START_GRID`)."""
+    start = time.perf_counter()
+    if observations.x.shape[1] != 2:
+        raise ValueError(f"data: the direction of b is a 2D unknown; the points are {observations.x.shape[1]}D")
+    fe = _Direction(eps, n, observations.x, speed)
+    if angle0 is None:
+        phi0 = min(ANGLE_START_GRID, key=lambda q: next(gauss_newton_path(fe, observations, q, 0, tol))[3])
+    else:
+        phi0 = _check_angle(angle0)
+    path = list(gauss_newton_path(fe, observations, phi0, iterations, tol, MAX_ANGLE_STEP))
+    lu, U, phi, _ = path[-1]
+    seconds = time.perf_counter() - start
+    std, sigma = fe.std(lu, U, phi, observations)
+    steps = len(path) - 1
+    message = f"{'converged' if steps < iterations else 'stopped'} after {steps} Gauss-Newton steps"
+    return _direction_result(phi, std, sigma, steps, seconds, "gauss-newton", message=message,
+                             history={"angle": [math.degrees(p[2]) for p in path], "loss": [p[3] for p in path]})
+
+
+def fe_least_squares_direction(observations: Observations, eps: float, n: int = 48,
+                               speed: float = SPEED) -> DirectionResult:
+    """The classical anchor for φ: scipy's bounded Brent search of the misfit over :data:`ANGLE_BOUNDS`, one
+    Galerkin solve (assembly included) per evaluation, on the same P2 space."""
+    from scipy.optimize import minimize_scalar
+
+    start = time.perf_counter()
+    space = FESpace(unit_square_mesh(_check_cells(n)), degree=2)
+    P, source = probe_matrices(space, observations.x)[0], corner_layer_source(eps)
+
+    def misfit(phi: float) -> float:
+        problem = AdvectionDiffusion.create(eps, 2, velocity=tuple(_velocity(phi, speed)), source=source,
+                                            dirichlet=0.0)
+        r = P @ galerkin(problem, space) - observations.u
+        return 0.5 * float(r @ r) / len(r)
+
+    found = minimize_scalar(misfit, bounds=ANGLE_BOUNDS, method="bounded", options={"xatol": 1e-10})
+    seconds = time.perf_counter() - start
+    fe = _Direction(eps, n, observations.x, speed)
+    lu = fe.factor(found.x)
+    std, sigma = fe.std(lu, lu.solve(fe.F), found.x, observations)
+    return _direction_result(found.x, std, sigma, int(found.nfev), seconds, "fe-least-squares",
+                             message=str(found.message))

@@ -117,7 +117,7 @@ def test_cli_json_contract_file_and_synthetic(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv, match", [
-    ([], "--data FILE or --synthetic-eps"), (["--synthetic-eps", "0.1", "--unknown", "b"], "2D"),
+    ([], "--data FILE or --synthetic-eps"), (["--synthetic-eps", "0.1", "--unknown", "b", "--eps", "0.1"], "--eps"),
     (["--synthetic-eps", "0.1", "--data", "x.csv"], "one of them"), (["--synthetic-eps", "-1"], "> 0"),
     (["--data", "missing.csv"], "cannot read"), (["--data", "x.csv", "--noise", "0.1"], "--noise"),
     (["--synthetic-eps", "0.1", "--n", "1"], "n: need"),
@@ -136,3 +136,61 @@ def test_inverse_study_runs_and_writes_its_outputs(tmp_path):
     saved = json.loads((tmp_path / "inverse.json").read_text())
     assert len(saved["cells"]) == 2 and len(saved["cells"][0]["ngd"]) == 2 == len(saved["cells"][0]["anchor"])
     assert (tmp_path / "inverse.png").stat().st_size > 10_000 and "covers" in (tmp_path / "table.md").read_text()
+
+
+# --- the direction of b (2D) ------------------------------------------------------------------------------
+
+def test_direction_from_noise_free_data_on_the_model_mesh_is_recovered_from_a_far_start():
+    from femngd.inverse import estimate_direction, synthetic_observations_2d
+
+    data = synthetic_observations_2d(30.0, 0.05, noise=0.0, points=150, seed=2, n_reference=24)
+    result = estimate_direction(data, 0.05, n=24, angle0=70.0)
+    assert abs(result.angle_estimate - 30.0) < 1e-6 and result.message.startswith("converged")
+    assert result.history["angle"][0] == pytest.approx(70.0)
+
+
+def test_synthetic_2d_data_at_45_degrees_are_the_exact_corner_layer():
+    from femngd.fem import corner_layer_2d
+    from femngd.inverse import synthetic_observations_2d
+
+    data = synthetic_observations_2d(45.0, 0.1, noise=0.0, points=100, seed=0, n_reference=48)
+    exact = corner_layer_2d(0.1).exact(data.x)
+    assert np.max(np.abs(data.u - exact)) < 2e-4 * np.max(np.abs(exact))      # P2, h = 1/48: 1.2e-4 measured
+
+
+def test_direction_tangent_is_the_derivative_of_the_discrete_solution():
+    from femngd.inverse import _Direction
+
+    x = np.random.default_rng(0).uniform(size=(20, 2))
+    fe, phi, h = _Direction(0.05, 12, x), 0.4, 1e-6
+    solve = lambda q: fe.factor(q).solve(fe.F)
+    fd = (solve(phi + h) - solve(phi - h)) / (2 * h)
+    np.testing.assert_allclose(fe.tangent(fe.factor(phi), solve(phi), phi), fd, rtol=1e-6, atol=1e-9 * np.abs(fd).max())
+
+
+def test_direction_agrees_with_fe_constrained_least_squares_and_covers_the_truth():
+    from femngd.inverse import estimate_direction, fe_least_squares_direction, synthetic_observations_2d
+
+    data = synthetic_observations_2d(60.0, 0.05, noise=0.01, points=200, seed=3, n_reference=32)
+    ours, anchor = estimate_direction(data, 0.05, n=32), fe_least_squares_direction(data, 0.05, n=32)
+    assert abs(ours.angle_estimate - anchor.angle_estimate) < 1e-5
+    assert ours.covers(60.0) and 0 < ours.angle_std < 2.0
+
+
+def test_cli_unknown_b_json_contract_and_bad_input(tmp_path, capsys):
+    argv = ["inverse", "--unknown", "b", "--synthetic-eps", "0.05", "--synthetic-angle", "40", "--points", "120",
+            "--n", "16", "--json", "--quiet"]
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    for key in ("b_angle_estimate", "b_angle_std", "b_angle_interval", "eps", "iterations", "seconds"):
+        assert key in out, key
+    assert abs(out["b_angle_estimate"] - 40.0) < 5 and out["fe_least_squares"]["iterations"] > 0
+    one_d = tmp_path / "one_d.csv"
+    one_d.write_text("x,u\n0.5,0.4\n0.6,0.5\n")
+    for bad, needle in ((["--unknown", "b", "--data", str(one_d), "--eps", "0.1"], "data:"),
+                        (["--unknown", "b", "--data", str(one_d)], "--eps:"),
+                        (["--synthetic-eps", "0.1", "--synthetic-angle", "30"], "--synthetic-angle:"),
+                        (["--unknown", "b", "--synthetic-eps", "0.1", "--synthetic-angle", "120"], "angle:")):
+        assert main(["inverse", *bad, "--quiet"]) == 2
+        err = capsys.readouterr().err.strip()
+        assert needle in err and "\n" not in err, err
