@@ -28,3 +28,24 @@ def test_readme_tables_are_the_registries():
     text = README.read_text()
     for registry in (PROBLEMS, MESHES, MODELS, LOSSES, METRICS, SOLVES, STEP_RULES, OPTIMIZERS, RECIPES):
         assert registry.markdown() in text, f"README: the {registry.kind} table differs from the registry"
+
+
+INVERSE_COMMANDS = {
+    "femngd inverse --synthetic-eps 0.01 --noise 0.01 --points 100 --seed 0 --json": ("eps_estimate", 0.01, 0.05),
+    "femngd inverse --unknown b --synthetic-eps 0.05 --synthetic-angle 30 --noise 0.01 --points 200 --json":
+        ("b_angle_estimate", 30.0, 0.02),
+}
+
+
+@pytest.mark.parametrize("command", list(INVERSE_COMMANDS))
+def test_readme_inverse_commands_run_as_printed(command, capsys):
+    import json
+    import shlex
+
+    from femngd.cli import main
+
+    assert command in " ".join(README.read_text().split()), "the README no longer shows this command"
+    assert main(shlex.split(command)[1:] + ["--quiet"]) == 0
+    key, truth, tolerance = INVERSE_COMMANDS[command]
+    out = json.loads(capsys.readouterr().out)
+    assert abs(out[key] / truth - 1) < tolerance
