@@ -71,6 +71,10 @@ def _step_rule(lr: Any, step: str | None, auto: bool):
         return make_step("fixed", 1.0)
     if isinstance(lr, str):
         raise ValueError(f"lr: must be a number > 0 or 'auto', got {lr!r}")
+    if step is not None and not isinstance(step, str):
+        if lr is not None:
+            raise ValueError("lr: a step rule object chooses its own steps; lr would be ignored")
+        return make_step(step)
     return make_step(step or "fixed", 1.0 if lr is None else _number_lr(lr))
 
 

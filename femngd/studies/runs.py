@@ -30,9 +30,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import fem
-from ..natural import ErrorMeter
 from ..runspec import RunSpec
-from ..train import train
 
 __all__ = ["register_kind", "resolve_kind", "run_spec", "plot_points", "build_trained", "run_description", "RUN_KINDS"]
 
@@ -178,30 +176,25 @@ def build_trained(spec: dict[str, Any]):
 
 
 def _trained(spec: dict[str, Any]) -> dict[str, Any]:
-    """Build model, objective and optimizer from the spec, train, measure errors."""
-    problem, space, model, objective, optimizer = build_trained(spec)
-    meter = ErrorMeter(problem, space)
-    theta0 = model.init(spec["seed"])
-    out = train(
-        objective, optimizer, theta0, iterations=spec["iterations"], tol=spec["tol"],
-        time_budget=spec["time_budget"], meter=meter, seed=spec["seed"], stop_on=spec.get("stop_on", "loss"),
-        meter_every=spec.get("meter_every", 1),
-    )
+    """Build the spec's run (:func:`run_description`), train it with its meter, measure errors."""
+    parts = run_description(spec).build()
+    out = parts.train(iterations=spec["iterations"], tol=spec["tol"], time_budget=spec["time_budget"],
+                      stop_on=spec.get("stop_on", "loss"), meter_every=spec.get("meter_every", 1))
     history = _history_columns(out.history)
     timing = {"time": history.pop("time", None) or history.pop("seconds", None)}
-    x = plot_points(problem.dim, spec["eps"])
-    values, _ = objective.evaluate(out.theta, x, order=0)
+    x = plot_points(parts.problem.dim, spec["eps"])
+    values, _ = parts.objective.evaluate(out.theta, x, order=0)
     return {
-        **{k: float(v) for k, v in meter(objective, out.theta).items()},
+        **{k: float(v) for k, v in parts.meter(parts.objective, out.theta).items()},
         "n_params": int(np.size(out.theta)),
-        "n_dofs": int(space.n_dofs),
-        "h": float(np.max(space.h)),
+        "n_dofs": int(parts.space.n_dofs),
+        "h": float(np.max(parts.space.h)),
         "iterations": int(out.iterations),
         "diverged": bool(out.diverged),
         "message": str(out.message),
         "history": history,
         "timing": timing,
-        "solution": _solution_samples(problem, values, x),
+        "solution": _solution_samples(parts.problem, values, x),
     }
 
 
