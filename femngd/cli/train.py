@@ -170,7 +170,7 @@ def spec_from_args(args: argparse.Namespace):
                    optimizer_options=_given_optimizer_options(args))
 
 
-def _summary(args, spec, parts, result, loss_name: str, optimizer_name: str, model, seconds: float) -> dict[str, Any]:
+def _summary(args, parts, result, loss_name: str, optimizer_name: str, model, seconds: float) -> dict[str, Any]:
     """The JSON payload of a run (module doc)."""
     history = result.history
     last = lambda key: history[key][-1] if history.get(key) else math.nan
@@ -211,7 +211,7 @@ def run_training(args: argparse.Namespace) -> tuple[dict[str, Any], np.ndarray, 
         result = built.train(iterations=100 if args.iterations is None else args.iterations, tol=args.tol,
                              progress=not args.quiet)
         optimizer_name, loss_name, model = built.optimizer.name, spec.loss_name, built.model
-    payload = _summary(args, spec, parts, result, loss_name, optimizer_name, model, time.perf_counter() - start)
+    payload = _summary(args, parts, result, loss_name, optimizer_name, model, time.perf_counter() - start)
     return payload, result.theta, parts
 
 
