@@ -11,6 +11,10 @@ At a batch of points x ∈ R^{m×d} it returns, as an :class:`Evaluation`:
 * ``dlaplacian`` ∂Δ_x v_θ(x_i)/∂θ                      shape (m, p)      (jacobian=True, order ≥ 2)
 
 Derivatives are exact (closed form). Points are rows: ``x.shape == (m, d)``.
+
+A linear second-order operator L v = α v + β·∇v + γ Δv (coefficients per point; the strong residual
+of −εΔu + b·∇u is α = 0, β = b, γ = −ε) is applied by :meth:`Model.apply_operator`, with ∂(Lv)/∂θ:
+from the fields above by default, in one pass by models that specialize it (``supports_operator``).
 """
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Evaluation", "Model", "check_points", "check_theta", "check_seed", "seeded_rng"]
+__all__ = ["Evaluation", "Model", "check_points", "check_theta", "check_seed", "seeded_rng", "combine_operator"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,51 @@ class Model(ABC):
     def __call__(self, theta: np.ndarray, x: np.ndarray) -> np.ndarray:
         """v_θ(x), shape (m,)."""
         return self.evaluate(theta, x).value
+
+    #: :meth:`apply_operator` computes L v and its Jacobian in one pass (not from every field)
+    supports_operator = False
+
+    def apply_operator(self, theta: np.ndarray, x: np.ndarray, alpha=None, beta=None, gamma=None,
+                       jacobian: bool = False, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        """(L v (m,), ∂(Lv)/∂θ (m, p) or None) for L v = α v + β·∇v + γ Δv at x (m, dim).
+
+        α (m,), β (m, dim), γ (m,) or scalars; None is a zero coefficient. The Jacobian is written into
+        ``out`` (m, p) when given. Default: from :meth:`evaluate`'s fields (only those the operator needs).
+        """
+        order = 2 if gamma is not None else 1 if beta is not None else 0
+        needed = {name for name, coef in (("value", alpha), ("grad", beta), ("laplacian", gamma)) if coef is not None}
+        fields = frozenset(needed | ({"d" + f for f in needed} if jacobian else set()))
+        if getattr(self, "supports_fields", False):
+            ev = self.evaluate(theta, x, order=order, jacobian=jacobian, fields=fields)
+        else:
+            ev = self.evaluate(theta, x, order=order, jacobian=jacobian)
+        return combine_operator(ev, alpha, beta, gamma, jacobian, out)
+
+
+def combine_operator(ev: Evaluation, alpha, beta, gamma, jacobian: bool,
+                     out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """(γΔv + β·∇v + αv, its θ-Jacobian) from an evaluation's fields, the terms added in that order
+    (None coefficients skipped); ``out`` receives the Jacobian when given."""
+    terms = [(c, f) for c, f in ((gamma, "laplacian"), (beta, "grad"), (alpha, "value")) if c is not None]
+    if not terms:
+        raise ValueError("apply_operator: needs at least one of alpha, beta, gamma")
+    value, jac = None, None
+    for coef, field in terms:
+        coef = np.asarray(coef, dtype=float)
+        if field == "grad":
+            term, dterm = np.einsum("md,md->m", coef, ev.grad), (
+                np.einsum("md,mdp->mp", coef, ev.dgrad) if jacobian else None)
+        else:
+            term, dterm = coef * getattr(ev, field), (
+                np.multiply(getattr(ev, "d" + field), coef[..., None], out=out if jac is None else None)
+                if jacobian else None)
+        value = term if value is None else value + term
+        if jacobian:
+            if jac is None:
+                jac = dterm if out is None or dterm is out else np.copyto(out, dterm) or out
+            else:
+                jac += dterm
+    return value, jac
 
 
 def check_points(x: np.ndarray, dim: int) -> np.ndarray:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..kernels.elementwise import tanh_halving_fields
+from ..kernels.tanh_operator import tanh_operator, tanh_operator_halving
 from .activations import activation as make_activation
 from .base import Evaluation, Model, check_points, check_theta, seeded_rng
 
@@ -152,6 +153,55 @@ class ShallowNetwork(Model):
             result["value"] = result["value"] + (c0 + s * dc0)[:, None]
         return result
 
+    @property
+    def supports_operator(self) -> bool:
+        """:meth:`apply_operator` and :meth:`operator_halving` run in one pass (tanh networks)."""
+        return self.activation.name == "tanh"
+
+    def apply_operator(self, theta, x, alpha=None, beta=None, gamma=None, jacobian: bool = False,
+                       out: np.ndarray | None = None):
+        """(L v, ∂(Lv)/∂θ) for L v = α v + β·∇v + γ Δv (see :meth:`Model.apply_operator`).
+
+        tanh networks with α or β: one pass over (point, neuron) pairs writing each Jacobian row once
+        (:func:`femngd.kernels.tanh_operator.tanh_operator`). γΔv alone (Poisson) keeps the Laplacian
+        fields, as does α v alone and any other activation.
+        """
+        if not self.supports_operator or _single_field(alpha, beta, gamma) is not None:
+            return super().apply_operator(theta, x, alpha, beta, gamma, jacobian, out)
+        theta = check_theta(theta, self.n_params)
+        x = check_points(x, self.dim)
+        W, b, c, c0 = self.unpack(theta)
+        return tanh_operator(x, W, b, c, c0 if self.output_bias else None, *_coefficients(x, alpha, beta, gamma),
+                             jacobian=jacobian, out=out)
+
+    def operator_halving(self, theta: np.ndarray, d: np.ndarray, s0: float, levels: int, x: np.ndarray,
+                         alpha=None, beta=None, gamma=None) -> np.ndarray:
+        """L v at θ + s_k d, s_k = s0 2⁻ᵏ, k = 0…levels: (levels + 1, m), for L v = α v + β·∇v + γ Δv.
+
+        With W(s) = W + s δW, c(s) = c + s δc:  L v = Σ c_i(s)[α σ + (β·W_i(s)) σ′ + γ|W_i(s)|² σ″] + α c_0(s),
+        all steps from one doubling recursion per neuron and point
+        (:func:`femngd.kernels.tanh_operator.tanh_operator_halving`); γΔv or αv alone from that field
+        (:meth:`halving_fields`).
+        """
+        single = _single_field(alpha, beta, gamma)
+        if single is not None:
+            field, coef = single
+            return coef * self.halving_fields(theta, d, s0, levels, x, fields=(field,))[field]
+        if not self.supports_halving:
+            raise ValueError(f"operator_halving: needs a tanh network, got {self.activation.name!r}")
+        theta, d = check_theta(theta, self.n_params), np.asarray(d, dtype=float)
+        x = check_points(x, self.dim)
+        (W, b, c, c0), (dW, db, dc, dc0) = self.unpack(theta), self.unpack(d)
+        alpha, beta, gamma = _coefficients(x, alpha, beta, gamma)
+        s = s0 * 0.5 ** np.arange(int(levels) + 1)
+        cs = c + s[:, None] * dc                                        # c_i(s_k)   (K+1, n)
+        Ws = W + s[:, None, None] * dW
+        out = tanh_operator_halving(x, W, b, dW, db, s0, cs, s[:, None] * cs, cs * np.sum(Ws * Ws, axis=2),
+                                    alpha, beta, gamma)
+        if self.output_bias:
+            out += (c0 + s * dc0)[:, None] * alpha
+        return out
+
     def _blocks(self, J: np.ndarray, bias: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Views (dW (m, width, dim), db, dc) into a Jacobian J (m, p); sets the c_0 column."""
         n, d = self.width, self.dim
@@ -204,6 +254,23 @@ class ShallowNetwork(Model):
         db[...] = cs3
         np.multiply(sig[2], sq, out=dc)
         return J
+
+
+def _single_field(alpha, beta, gamma) -> tuple[str, object] | None:
+    """("laplacian", γ) for L = γΔ, ("value", α) for L = α (the field paths), else None."""
+    if beta is None and (alpha is None) != (gamma is None):
+        return ("laplacian", gamma) if alpha is None else ("value", alpha)
+    if alpha is None and beta is None:
+        raise ValueError("apply_operator: needs at least one of alpha, beta, gamma")
+    return None
+
+
+def _coefficients(x: np.ndarray, alpha, beta, gamma) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """α (m,), β (m, dim), γ (m,) as float arrays at the points x (None → zeros, scalars broadcast)."""
+    m, dim = x.shape
+    def full(coef, shape):
+        return np.zeros(shape) if coef is None else np.broadcast_to(np.asarray(coef, dtype=float), shape)
+    return full(alpha, (m,)), full(beta, (m, dim)), full(gamma, (m,))
 
 
 FIELDS = ("value", "grad", "laplacian", "dvalue", "dgrad", "dlaplacian")

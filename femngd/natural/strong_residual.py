@@ -252,8 +252,12 @@ class StrongResidual(TangentObjective):
         return self.model.evaluate(theta, x, order=order, jacobian=jacobian)
 
     def _pde(self, theta, jacobian: bool, out: np.ndarray | None = None):
-        """R = −εΔv + b·∇v − f at the interior points, and ∂R/∂θ (m, p) if ``jacobian``
-        (written into ``out`` when given: the scaling by −ε is the copy)."""
+        """R = −εΔv + b·∇v − f at the interior points, and ∂R/∂θ (m, p) if ``jacobian`` (written into
+        ``out`` when given). Models with a one-pass operator (shallow tanh networks, also inside the
+        hard-constraint wrapper) apply L = b·∇ − εΔ directly."""
+        if getattr(self.model, "supports_operator", False):
+            Lv, dR = self.model.apply_operator(theta, self.points, None, self.velocity, -self.point_eps, jacobian, out)
+            return Lv - self.source, dR
         fields = {"laplacian", "dlaplacian"} | ({"grad", "dgrad"} if self.velocity is not None else set())
         ev = self._evaluate(theta, self.points, 2, jacobian, fields)
         R = -self.point_eps * ev.laplacian - self.source
@@ -262,7 +266,7 @@ class StrongResidual(TangentObjective):
             R += np.einsum("md,md->m", self.velocity, ev.grad)
             if jacobian:
                 dR += np.einsum("md,mdp->mp", self.velocity, ev.dgrad)
-        return ev, R, dR
+        return R, dR
 
     def _boundary(self, theta, jacobian: bool):
         """B = v − g at the boundary points, and ∂B/∂θ (m_b, p) if ``jacobian``."""
@@ -280,7 +284,7 @@ class StrongResidual(TangentObjective):
         """(R, B) stacked, and their Jacobian (m + m_b, p) if ``jacobian``."""
         m = len(self.points)
         D = np.empty((m + (0 if self.boundary is None else len(self.boundary[0])), self.n_params)) if jacobian else None
-        _, R, _ = self._pde(theta, jacobian, out=None if D is None else D[:m])
+        R, _ = self._pde(theta, jacobian, out=None if D is None else D[:m])
         B, dB = self._boundary(theta, jacobian)
         if jacobian:
             D[m:] = dB
@@ -293,7 +297,7 @@ class StrongResidual(TangentObjective):
 
     def losses_along(self, theta: np.ndarray, d: np.ndarray, steps: np.ndarray) -> np.ndarray:
         """[L(θ + s d) for s in steps]; for halving steps s_k = s0 2⁻ᵏ and a model with
-        ``halving_fields`` (shallow tanh networks, also inside the hard-constraint wrapper) all at once,
+        ``operator_halving`` (shallow tanh networks, also inside the hard-constraint wrapper) all at once,
         advection included (same values to rounding, a fraction of the cost)."""
         steps = np.asarray(steps, dtype=float)
         halving = (steps.size > 1 and steps[0] > 0 and np.array_equal(steps[1:], 0.5 * steps[:-1])
@@ -301,15 +305,13 @@ class StrongResidual(TangentObjective):
         if not halving:
             return super().losses_along(theta, d, steps)
         levels = steps.size - 1
-        fields = self.model.halving_fields(theta, d, steps[0], levels, self.points,
-                                           fields=("laplacian",) if self.velocity is None else ("grad", "laplacian"))
-        R = -self.point_eps * fields["laplacian"] - self.source
-        if self.velocity is not None:
-            R += np.einsum("kmd,md->km", fields["grad"], self.velocity)
-        losses = 0.5 * (R * R) @ self.residual_weights
+        R = self.model.operator_halving(theta, d, steps[0], levels, self.points, None, self.velocity, -self.point_eps)
+        R -= self.source
+        R *= R
+        losses = 0.5 * (R @ self.residual_weights)
         if self.boundary is not None:
             by, bw, g = self.boundary
-            B = self.model.halving_fields(theta, d, steps[0], levels, by)["value"] - g
+            B = self.model.operator_halving(theta, d, steps[0], levels, by, 1.0) - g
             losses += 0.5 * (B * B) @ bw
         return losses
 
