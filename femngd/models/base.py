@@ -88,6 +88,16 @@ class Model(ABC):
             ev = self.evaluate(theta, x, order=order, jacobian=jacobian)
         return combine_operator(ev, alpha, beta, gamma, jacobian, out)
 
+    #: :meth:`operator_along` evaluates all the steps together (cheaper than one by one)
+    batches_steps = False
+
+    def operator_along(self, theta: np.ndarray, d: np.ndarray, steps: np.ndarray, x: np.ndarray,
+                       alpha=None, beta=None, gamma=None) -> np.ndarray:
+        """[L v at θ + s d for s in steps] (len(steps), m), L v = α v + β·∇v + γ Δv: the grid line search's
+        fields. Default: :meth:`apply_operator` at each step; models with ``batches_steps`` share the work."""
+        theta, d = np.asarray(theta, dtype=float), np.asarray(d, dtype=float)
+        return np.stack([self.apply_operator(theta + s * d, x, alpha, beta, gamma)[0] for s in np.asarray(steps, float)])
+
 
 def combine_operator(ev: Evaluation, alpha, beta, gamma, jacobian: bool,
                      out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:

@@ -98,9 +98,9 @@ class HardDirichlet(Model):
         return lv, lg, ll
 
     @property
-    def supports_halving(self) -> bool:
-        """:meth:`operator_halving` is available (the inner model has it)."""
-        return bool(getattr(self.model, "supports_halving", False))
+    def batches_steps(self) -> bool:
+        """:meth:`operator_along` evaluates the steps together (the inner model's does)."""
+        return bool(getattr(self.model, "batches_steps", False))
 
     @property
     def supports_operator(self) -> bool:
@@ -150,12 +150,12 @@ class HardDirichlet(Model):
         value, jac = self.model.apply_operator(theta, x, a, b, g, jacobian, out)
         return value + lift, jac
 
-    def operator_halving(self, theta: np.ndarray, d: np.ndarray, s0: float, levels: int, x: np.ndarray,
-                         alpha=None, beta=None, gamma=None) -> np.ndarray:
-        """L v at the grid line search's steps θ + s0 2⁻ᵏ d (levels + 1, m): the inner model's, for the
-        operator of :meth:`inner_operator` (its distance function and lift do not depend on θ)."""
+    def operator_along(self, theta: np.ndarray, d: np.ndarray, steps: np.ndarray, x: np.ndarray,
+                       alpha=None, beta=None, gamma=None) -> np.ndarray:
+        """L v at the line search's steps θ + s d (len(steps), m): the inner model's, for the operator of
+        :meth:`inner_operator` (its distance function and lift do not depend on θ)."""
         a, b, g, lift = self.inner_operator(x, alpha, beta, gamma)
-        out = self.model.operator_halving(theta, d, s0, levels, x, a, b, g)
+        out = self.model.operator_along(theta, d, steps, x, a, b, g)
         out += lift
         return out
 

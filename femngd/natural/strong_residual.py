@@ -296,22 +296,19 @@ class StrongResidual(TangentObjective):
         return 0.5 * float(self._loss_weights() @ (r * r))
 
     def losses_along(self, theta: np.ndarray, d: np.ndarray, steps: np.ndarray) -> np.ndarray:
-        """[L(θ + s d) for s in steps]; for halving steps s_k = s0 2⁻ᵏ and a model with
-        ``operator_halving`` (shallow tanh networks, also inside the hard-constraint wrapper) all at once,
-        advection included (same values to rounding, a fraction of the cost)."""
-        steps = np.asarray(steps, dtype=float)
-        halving = (steps.size > 1 and steps[0] > 0 and np.array_equal(steps[1:], 0.5 * steps[:-1])
-                   and getattr(self.model, "supports_halving", False))
-        if not halving:
+        """[L(θ + s d) for s in steps]; all at once for models with ``batches_steps`` (shallow tanh networks on
+        halving steps, MLPs, also inside the hard-constraint wrapper), advection included (same values to
+        rounding, a fraction of the cost)."""
+        if not getattr(self.model, "batches_steps", False):
             return super().losses_along(theta, d, steps)
-        levels = steps.size - 1
-        R = self.model.operator_halving(theta, d, steps[0], levels, self.points, None, self.velocity, -self.point_eps)
+        steps = np.asarray(steps, dtype=float)
+        R = self.model.operator_along(theta, d, steps, self.points, None, self.velocity, -self.point_eps)
         R -= self.source
         R *= R
         losses = 0.5 * (R @ self.residual_weights)
         if self.boundary is not None:
             by, bw, g = self.boundary
-            B = self.model.operator_halving(theta, d, steps[0], levels, by, 1.0) - g
+            B = self.model.operator_along(theta, d, steps, by, 1.0) - g
             losses += 0.5 * (B * B) @ bw
         return losses
 
