@@ -141,3 +141,17 @@ def test_lstsq_falls_back_to_gelsd_when_the_range_is_not_small():
     res = solver.solve(G, rhs)
     assert solver._range_cache[1] is None and res.rank == 520
     assert np.allclose(res.x, np.linalg.solve(G, rhs), rtol=1e-9, atol=1e-12)
+
+
+def test_tikhonov_diagnostics_on_a_schedule():
+    rng = np.random.default_rng(4)
+    grams = [(lambda J: J.T @ J)(rng.normal(size=(12, 6))) for _ in range(5)]
+    rhs = np.ones(6)
+    every, second = GramSolver("tikhonov", 1e-10), GramSolver("tikhonov", 1e-10, diagnostics=2)
+    for k, G in enumerate(grams):
+        a, b = every.solve(G, rhs), second.solve(G, rhs)
+        assert np.array_equal(a.x, b.x)
+        assert (b.rank, b.condition) == (a.rank, a.condition) if k % 2 == 0 else (b.rank == -1 and np.isnan(b.condition))
+    for bad in (0, -1, 1.5, "2"):
+        with pytest.raises(ValueError, match="^diagnostics"):
+            GramSolver("tikhonov", diagnostics=bad)

@@ -30,10 +30,22 @@ from numba import njit
 
 from .elementwise import _OPTIONS, tanh_scalar
 
-__all__ = ["tanh_operator", "tanh_operator_halving", "HALVING_TILE"]
+__all__ = ["tanh_operator", "tanh_operator_halving", "point_array", "HALVING_TILE"]
 
 #: points per tile of the halving kernel (its accumulator is (K + 1) × tile doubles)
 HALVING_TILE = 512
+
+
+def point_array(coef, shape: tuple[int, ...]) -> np.ndarray:
+    """A coefficient as a C-contiguous float64 array of ``shape`` (None → zeros, scalars filled, arrays
+    broadcast); an array that already is one is returned as it is (no copy: the small-problem hot path)."""
+    if isinstance(coef, np.ndarray) and coef.shape == shape and coef.dtype == np.float64 and coef.flags.c_contiguous:
+        return coef
+    if coef is None:
+        return np.zeros(shape)
+    if np.ndim(coef) == 0:
+        return np.full(shape, float(coef))
+    return np.ascontiguousarray(np.broadcast_to(np.asarray(coef, dtype=np.float64), shape))
 
 
 @njit(**_OPTIONS)
@@ -101,8 +113,7 @@ def tanh_operator(x: np.ndarray, W: np.ndarray, b: np.ndarray, c: np.ndarray, c0
     x = np.ascontiguousarray(x, dtype=np.float64)
     W = np.asarray(W, dtype=np.float64)
     m, (n, dim) = x.shape[0], W.shape
-    alpha, gamma = (np.ascontiguousarray(np.broadcast_to(a, (m,)), dtype=np.float64) for a in (alpha, gamma))
-    beta = np.ascontiguousarray(np.broadcast_to(beta, (m, dim)), dtype=np.float64)
+    alpha, gamma, beta = point_array(alpha, (m,)), point_array(gamma, (m,)), point_array(beta, (m, dim))
     if x.shape != (m, dim) or np.shape(b) != (n,) or np.shape(c) != (n,):
         raise ValueError(f"tanh_operator: need x (m, {dim}), b and c ({n},); got {x.shape}, {np.shape(b)}, {np.shape(c)}")
     p = n * (dim + 2) + (c0 is not None)
@@ -214,7 +225,7 @@ def tanh_operator_halving(x: np.ndarray, W: np.ndarray, b: np.ndarray, dW: np.nd
     x, beta, W, dW = (np.ascontiguousarray(a, dtype=np.float64) for a in (x, beta, W, dW))
     b, db, ca, cas, cg = (np.ascontiguousarray(a, dtype=np.float64) for a in (b, db, ca, cas, cg))
     m, (n, dim) = x.shape[0], W.shape
-    alpha, gamma = (np.ascontiguousarray(np.broadcast_to(a, (m,)), dtype=np.float64) for a in (alpha, gamma))
+    alpha, gamma = point_array(alpha, (m,)), point_array(gamma, (m,))
     if (x.shape != (m, dim) or beta.shape != (m, dim) or dW.shape != (n, dim) or b.shape != (n,) or db.shape != (n,)
             or ca.ndim != 2 or ca.shape[1] != n or cas.shape != ca.shape or cg.shape != ca.shape):
         raise ValueError(f"tanh_operator_halving: need x, beta (m, dim), W, dW (n, dim), b, db (n,) and ca, cas, cg "

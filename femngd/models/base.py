@@ -23,7 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Evaluation", "Model", "check_points", "check_theta", "check_seed", "seeded_rng", "combine_operator"]
+from ..kernels.tanh_operator import point_array
+
+__all__ = ["Evaluation", "Model", "check_points", "check_theta", "check_seed", "seeded_rng", "combine_operator",
+           "single_field", "operator_coefficients"]
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,20 @@ def combine_operator(ev: Evaluation, alpha, beta, gamma, jacobian: bool,
             else:
                 jac += dterm
     return value, jac
+
+
+def single_field(alpha, beta, gamma) -> tuple[str, object] | None:
+    """("laplacian", γ) for L = γΔ, ("value", α) for L = α (the field paths), else None."""
+    if beta is None and (alpha is None) != (gamma is None):
+        return ("laplacian", gamma) if alpha is None else ("value", alpha)
+    if alpha is None and beta is None:
+        raise ValueError("apply_operator: needs at least one of alpha, beta, gamma")
+    return None
+
+
+def operator_coefficients(m: int, dim: int, alpha, beta, gamma) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """α (m,), β (m, dim), γ (m,) as float arrays at m points (None → zeros, scalars broadcast)."""
+    return point_array(alpha, (m,)), point_array(beta, (m, dim)), point_array(gamma, (m,))
 
 
 def check_points(x: np.ndarray, dim: int) -> np.ndarray:

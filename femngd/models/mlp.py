@@ -7,7 +7,8 @@ The spatial derivatives are propagated forward with the values (forward mode in 
     Λ^l   = Δh^l      = σ″(a^l) ⊙ Σ_d (W^l g^{l−1}_d)² + σ′(a^l) ⊙ W^l Λ^{l−1},   Λ^0 = 0
     v = w·h^L + c_0,   ∂_d v = w·g^L_d,   Δv = w·Λ^L.
 
-The θ-Jacobian of each output (v, every ∂_d v, Δv) is one reverse sweep through this augmented
+The θ-Jacobian of each output (v, every ∂_d v, Δv, or a linear operator L v = α v + β·∇v + γΔv with
+coefficients per point: seeds α w, β_d w, γ w) is one reverse sweep through this augmented
 graph, vectorized over the points: with adjoints (h̄, ḡ_d, Λ̄) of a layer's outputs and
 A = W h + b, G_d = W g_d, Λ_A = W Λ the layer's linear parts,
 
@@ -30,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import activation as make_activation
-from .base import Evaluation, Model, check_points, check_theta, seeded_rng
+from .base import Evaluation, Model, check_points, check_theta, operator_coefficients, seeded_rng, single_field
 from .shallow import wanted_fields
 
 __all__ = ["MLP"]
@@ -124,6 +125,40 @@ class MLP(Model):
             out["laplacian"] = lap @ w
         out.update(self._jacobians(tape, (h, g, lap), w, x.shape[0], forward, want))
         return Evaluation(**out)
+
+    #: :meth:`apply_operator` differentiates L v in one reverse sweep
+    supports_operator = True
+
+    def apply_operator(self, theta, x, alpha=None, beta=None, gamma=None, jacobian: bool = False,
+                       out: np.ndarray | None = None):
+        """(L v, ∂(Lv)/∂θ) for L v = α v + β·∇v + γ Δv: one reverse sweep seeded with (α w, β_d w, γ w) instead
+        of one per field (module doc); γΔv or αv alone keeps that field's sweep."""
+        if single_field(alpha, beta, gamma) is not None:
+            return super().apply_operator(theta, x, alpha, beta, gamma, jacobian, out)
+        theta = check_theta(theta, self.n_params)
+        x = check_points(x, self.n_inputs)
+        m, dim = x.shape[0], self.dim
+        order = 2 if gamma is not None else 1 if beta is not None else 0
+        layers = self.layers(theta)
+        tape, (h, g, lap) = self._forward(layers, x, order)
+        w, c0 = layers[-1][0][0], layers[-1][1][0]
+        a, b, c = operator_coefficients(m, dim, alpha, beta, gamma)
+        # d(Lv)/d(output weights): α h + Σ_d β_d g_d + γ Λ
+        top = a[:, None] * h + (np.einsum("md,dmn->mn", b, g) if order >= 1 else 0.0) + (
+            c[:, None] * lap if order >= 2 else 0.0)
+        value = top @ w + a * c0
+        if not jacobian:
+            return value, None
+        p, n = self.n_params, w.size
+        J = out if out is not None else np.empty((m, p))
+        if out is not None and (out.shape != (m, p) or not out.flags.c_contiguous):
+            raise ValueError(f"out: must be a C-contiguous array of shape {(m, p)}")
+        gb = b.T[:, :, None] * w if order >= 1 else None
+        lb = c[:, None] * w if order >= 2 else None
+        self._backward(tape, a[:, None] * w, gb, lb, J)
+        J[:, p - n - 1: p - 1] = top
+        J[:, -1] = a
+        return value, J
 
     #: :meth:`operator_along` evaluates all the steps in one batched pass
     batches_steps = True

@@ -18,7 +18,7 @@ import numpy as np
 from ..kernels.elementwise import tanh_halving_fields
 from ..kernels.tanh_operator import tanh_operator, tanh_operator_halving
 from .activations import activation as make_activation
-from .base import Evaluation, Model, check_points, check_theta, seeded_rng
+from .base import Evaluation, Model, check_points, check_theta, operator_coefficients, seeded_rng, single_field
 
 __all__ = ["ShallowNetwork", "FIELDS", "wanted_fields"]
 
@@ -171,12 +171,12 @@ class ShallowNetwork(Model):
         once (:func:`femngd.kernels.tanh_operator.tanh_operator`). γΔv or αv alone keeps that field's path
         (Poisson's Laplacian Jacobian, the boundary values), as does any other activation.
         """
-        if not self.supports_operator or _single_field(alpha, beta, gamma) is not None:
+        if not self.supports_operator or single_field(alpha, beta, gamma) is not None:
             return super().apply_operator(theta, x, alpha, beta, gamma, jacobian, out)
         theta = check_theta(theta, self.n_params)
         x = check_points(x, self.dim)
         W, b, c, c0 = self.unpack(theta)
-        return tanh_operator(x, W, b, c, c0 if self.output_bias else None, *_coefficients(x, alpha, beta, gamma),
+        return tanh_operator(x, W, b, c, c0 if self.output_bias else None, *operator_coefficients(x.shape[0], self.dim, alpha, beta, gamma),
                              jacobian=jacobian, out=out)
 
     def operator_along(self, theta: np.ndarray, d: np.ndarray, steps: np.ndarray, x: np.ndarray,
@@ -193,14 +193,14 @@ class ShallowNetwork(Model):
         if not (self.batches_steps and _halving(steps)):
             return super().operator_along(theta, d, steps, x, alpha, beta, gamma)
         s0, levels = steps[0], steps.size - 1
-        single = _single_field(alpha, beta, gamma)
+        single = single_field(alpha, beta, gamma)
         if single is not None:
             field, coef = single
             return coef * self.halving_fields(theta, d, s0, levels, x, fields=(field,))[field]
         theta, d = check_theta(theta, self.n_params), np.asarray(d, dtype=float)
         x = check_points(x, self.dim)
         (W, b, c, c0), (dW, db, dc, dc0) = self.unpack(theta), self.unpack(d)
-        alpha, beta, gamma = _coefficients(x, alpha, beta, gamma)
+        alpha, beta, gamma = operator_coefficients(x.shape[0], self.dim, alpha, beta, gamma)
         cs = c + steps[:, None] * dc                                    # c_i(s_k)   (K+1, n)
         Ws = W + steps[:, None, None] * dW
         out = tanh_operator_halving(x, W, b, dW, db, s0, cs, steps[:, None] * cs, cs * np.sum(Ws * Ws, axis=2),
@@ -266,23 +266,6 @@ class ShallowNetwork(Model):
 def _halving(steps: np.ndarray) -> bool:
     """steps = s0 2⁻ᵏ, k = 0…K (K ≥ 1, s0 > 0): the grid line search's."""
     return steps.ndim == 1 and steps.size > 1 and steps[0] > 0 and np.array_equal(steps[1:], 0.5 * steps[:-1])
-
-
-def _single_field(alpha, beta, gamma) -> tuple[str, object] | None:
-    """("laplacian", γ) for L = γΔ, ("value", α) for L = α (the field paths), else None."""
-    if beta is None and (alpha is None) != (gamma is None):
-        return ("laplacian", gamma) if alpha is None else ("value", alpha)
-    if alpha is None and beta is None:
-        raise ValueError("apply_operator: needs at least one of alpha, beta, gamma")
-    return None
-
-
-def _coefficients(x: np.ndarray, alpha, beta, gamma) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """α (m,), β (m, dim), γ (m,) as float arrays at the points x (None → zeros, scalars broadcast)."""
-    m, dim = x.shape
-    def full(coef, shape):
-        return np.zeros(shape) if coef is None else np.broadcast_to(np.asarray(coef, dtype=float), shape)
-    return full(alpha, (m,)), full(beta, (m, dim)), full(gamma, (m,))
 
 
 FIELDS = ("value", "grad", "laplacian", "dvalue", "dgrad", "dlaplacian")

@@ -99,7 +99,7 @@ def _boundary_points(problem: AdvectionDiffusion, space: FESpace, penalty: float
 def build_objective(problem: AdvectionDiffusion, space: FESpace, model: Model, loss: str = "fe-residual",
                     metric: str = "l2", seed: int = 0, bc: str = "hard", points: str = "quadrature",
                     samples: int = 100, penalty: float = 1.0, target: str | np.ndarray | None = None,
-                    **unknown: Any) -> Objective:
+                    gram: str = "auto", **unknown: Any) -> Objective:
     """The objective ``loss`` of ``model`` in ``metric`` (see :data:`LOSS_NAMES`).
 
     FE losses evaluate the model at the interior DOFs; the strong residual at the quadrature
@@ -107,13 +107,16 @@ def build_objective(problem: AdvectionDiffusion, space: FESpace, model: Model, l
     (random, optimal), with a boundary penalty of weight ``penalty`` unless ``bc="hard"``.
     ``target`` (l2 loss): "galerkin" (default), "exact" (interpolated) or interior values.
     KL: the model is the log-density n_θ, v = exp(n_θ) > 0, so it must be unconstrained
-    (``bc="interior"``, no hard wrapper).
+    (``bc="interior"``, no hard wrapper). ``gram`` (strong residual): "auto" (the m × m kernel form when
+    there are fewer points than parameters), "dense" or "kernel" (:mod:`femngd.natural.kernel_gram`).
     """
     _check_unknown(unknown, "objective")
     if loss not in LOSS_NAMES:
         raise ValueError(f"loss: must be one of {', '.join(LOSS_NAMES)}, got {loss!r}")
     if not isinstance(model, Model):
         raise ValueError(f"model: expected a Model (see build_model), got {type(model).__name__}")
+    if gram != "auto" and loss != "strong-residual":
+        raise ValueError(f"gram: chooses the Gram form of the strong residual's point metrics, not of {loss}")
     if loss in FE_LOSSES:
         if bc == "penalty":
             raise ValueError("bc: 'penalty' applies to the strong residual; FE losses impose g_B on the boundary DOFs")
@@ -137,6 +140,6 @@ def build_objective(problem: AdvectionDiffusion, space: FESpace, model: Model, l
     boundary = None if isinstance(model, HardDirichlet) else _boundary_points(problem, space, penalty)
     if points == "quadrature":
         x, w = space.quadrature()
-        return StrongResidual(problem, model, x, w, boundary=boundary, metric=metric)
+        return StrongResidual(problem, model, x, w, boundary=boundary, metric=metric, gram=gram)
     return StrongResidual(problem, model, sampler="random" if points == "random" else "optimal",
-                          samples=samples, boundary=boundary, metric=metric, seed=seed)
+                          samples=samples, boundary=boundary, metric=metric, seed=seed, gram=gram)

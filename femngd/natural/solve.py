@@ -13,6 +13,11 @@
 
 A :class:`~femngd.natural.sparse_gram.SparseGram` (FE coefficients: G is the SPD metric itself) is
 solved exactly by its sparse factorizations, whatever the method: no shift, no dense matrix.
+A :class:`~femngd.natural.kernel_gram.KernelGram` (G = WᵀW with fewer rows than columns) is solved, for
+right-hand sides y = Wᵀz it knows, through the m × m kernel K = W Wᵀ with the same method, shift, cutoff
+and diagnostics (Woodbury): Tikhonov Wᵀ(K + λI)⁻¹z (λ relative to trace G / p, as for the dense matrix),
+Penrose and lstsq Wᵀ V_k Λ_k⁻¹ V_kᵀ z (K = VΛVᵀ, the same cutoff on G's nonzero eigenvalues), lstsq-qr
+Wᵀ gelsy(K, z).
 
 Every solve reports the numerical rank (the number of eigenvalues above the cutoff: τσ_max,
 or λ for Tikhonov) and the condition number σ_max/σ_min of G restricted to that rank, the
@@ -26,6 +31,7 @@ import numpy as np
 import scipy.linalg as sla
 from scipy.linalg.lapack import dpstrf
 
+from .kernel_gram import KernelGram
 from .sparse_gram import SparseGram
 
 __all__ = ["GramSolver", "SolveResult", "SOLVE_METHODS", "range_eigenpairs"]
@@ -84,6 +90,15 @@ def range_eigenpairs(G: np.ndarray, rcond: float) -> tuple[np.ndarray, np.ndarra
     return lam[keep], Q @ U[:, keep], piv - 1
 
 
+def _kernel_eigen(G: KernelGram, vectors: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """Eigenvalues (and vectors) of the kernel K = W Wᵀ, kept on G for its next solves."""
+    cached = getattr(G, "_eigen", None)
+    if cached is None or (vectors and cached[1] is None):
+        cached = np.linalg.eigh(G.kernel) if vectors else (np.linalg.eigvalsh(G.kernel), None)
+        G._eigen = cached
+    return cached
+
+
 class GramSolver:
     """Solve G x = r for a symmetric positive semidefinite G, regularized (see module doc).
 
@@ -91,16 +106,23 @@ class GramSolver:
         method: "tikhonov", "penrose", "lstsq" or "lstsq-qr".
         reg: λ (Tikhonov) or the relative cutoff τ (Penrose, lstsq, lstsq-qr).
         relative: Tikhonov λ relative to trace(G)/p (default) or absolute.
-        diagnostics: compute rank and condition for Tikhonov too (one eigvalsh); on by default.
+        diagnostics: compute rank and condition for Tikhonov too (one eigvalsh): True (every new Gram matrix, the
+            default), False, or an integer k: for every k-th new Gram matrix only (the first included; rank −1 and
+            condition NaN for the others). The eigvalsh costs more than the Cholesky itself: 0.4 ms against
+            0.05 ms at p = 96 (OpenBLAS's per-call overhead), 0.44 s against 0.07 s for a 2 000 × 2 000 kernel.
     """
 
     def __init__(self, method: str = "tikhonov", reg: float = 1e-10, relative: bool = True,
-                 diagnostics: bool = True):
+                 diagnostics: bool | int = True):
         if method not in SOLVE_METHODS:
             raise ValueError(f"solve: must be one of {', '.join(SOLVE_METHODS)}, got {method!r}")
         if not (np.isfinite(reg) and reg >= 0):
             raise ValueError(f"reg: must be finite and >= 0, got {reg}")
+        if not isinstance(diagnostics, (bool, np.bool_)) and not (isinstance(diagnostics, (int, np.integer))
+                                                                  and diagnostics >= 1):
+            raise ValueError(f"diagnostics: must be True, False or a positive integer k (every k-th), got {diagnostics!r}")
         self.method, self.reg, self.relative, self.diagnostics = method, float(reg), relative, diagnostics
+        self._new_grams = 0
 
     def __repr__(self) -> str:
         return f"GramSolver({self.method!r}, reg={self.reg:g})"
@@ -116,6 +138,10 @@ class GramSolver:
             if rhs.shape[:1] != G.shape[:1] or not np.all(np.isfinite(rhs)):
                 raise ValueError("G: the right-hand side does not match the Gram operator or is not finite")
             return SolveResult(G.solve(rhs), G.shape[0], float("nan"))
+        if isinstance(G, KernelGram):
+            z = G.coordinates(rhs) if rhs.ndim == 1 else None
+            if z is not None:
+                return self._solve_kernel(G, z)
         G = np.asarray(G, dtype=float)
         if G.ndim != 2 or G.shape[0] != G.shape[1] or rhs.shape[:1] != G.shape[:1]:
             raise ValueError(f"G: expected a square matrix matching rhs, got {G.shape} and {rhs.shape}")
@@ -132,9 +158,23 @@ class GramSolver:
         apply, rank, condition = cached[1]
         return SolveResult(apply(rhs), rank, condition)
 
+    def _diagnose(self, G=None) -> bool:
+        """Compute the Tikhonov diagnostics for this new Gram matrix (the ``diagnostics`` schedule)?"""
+        if isinstance(self.diagnostics, (bool, np.bool_)):
+            return bool(self.diagnostics)
+        if G is not None:                        # a KernelGram: counted once, however many solves it gets
+            if getattr(G, "_diagnosed", None) is not None:
+                return G._diagnosed
+        due = self._new_grams % int(self.diagnostics) == 0
+        self._new_grams += 1
+        if G is not None:
+            G._diagnosed = due
+        return due
+
     def tikhonov_lambda(self, G: np.ndarray) -> float:
         """λ = reg·trace(G)/p (relative) or reg (absolute); a tiny floor keeps G + λI definite."""
-        lam = self.reg * np.trace(G) / G.shape[0] if self.relative else self.reg
+        trace = G.trace() if isinstance(G, KernelGram) else np.trace(G)
+        lam = self.reg * trace / G.shape[0] if self.relative else self.reg
         return max(lam, np.finfo(float).tiny * 1e10)
 
     def _factor_tikhonov(self, G):
@@ -148,7 +188,7 @@ class GramSolver:
             w, V = np.linalg.eigh(shifted)
             inv = 1.0 / np.where(np.abs(w) > 0, w, np.inf)
             apply = lambda r: V @ ((V.T @ r) * (inv if r.ndim == 1 else inv[:, None]))
-        if not self.diagnostics:
+        if not self._diagnose():
             return apply, -1, float("nan")
         eig = np.linalg.eigvalsh(G)
         top = max(np.abs(eig).max(), 1e-300)
@@ -162,6 +202,28 @@ class GramSolver:
         Vk, inv = V[:, keep], 1.0 / w[keep]
         apply = lambda r: Vk @ ((Vk.T @ r) * (inv if r.ndim == 1 else inv[:, None]))
         return (apply, *_rank_condition(w, max(self.reg, 1e-15)))
+
+    def _solve_kernel(self, G: KernelGram, z: np.ndarray) -> SolveResult:
+        """The solve of the module doc through the kernel K = W Wᵀ, for the right-hand side Wᵀz."""
+        K = G.kernel
+        if not np.all(np.isfinite(K)) or not np.all(np.isfinite(z)):
+            raise ValueError("G: the Gram matrix or the right-hand side is not finite")
+        if self.method == "lstsq-qr":
+            y, _, rank, _ = sla.lstsq(K, z, cond=max(self.reg, 1e-15), lapack_driver="gelsy", check_finite=False)
+            return SolveResult(G.transpose_times(y), int(rank), float("nan"))
+        if self.method == "tikhonov":
+            lam = self.tikhonov_lambda(G)
+            x = G.transpose_times(G.shifted_solve(z, lam))
+            if not self._diagnose(G):
+                return SolveResult(x, -1, float("nan"))
+            eig = _kernel_eigen(G, vectors=False)[0]
+            top = max(np.abs(eig).max(), 1e-300)
+            return SolveResult(x, *_rank_condition(eig, max(lam / top, 1e-14)))
+        w, V = _kernel_eigen(G, vectors=True)
+        cutoff = max(self.reg, 1e-15)
+        keep = np.abs(w) > cutoff * (np.abs(w).max() if w.size else 0.0)
+        x = G.transpose_times(V[:, keep] @ ((V[:, keep].T @ z) / w[keep]))
+        return SolveResult(x, *_rank_condition(w, cutoff))
 
     def _lstsq(self, G, rhs):
         """Minimum-norm least squares with rcond = reg: the truncated eigen-solve on the pivoted-Cholesky range

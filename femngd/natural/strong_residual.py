@@ -111,6 +111,8 @@ class StrongResidual(TangentObjective):
             ½ penalty Σ ω_b (v − g)²(y_b) (weights default 1/m_b when None).
         metric: "gauss-newton", "l2" or "h1".
         seed: seed of the first sample (random/optimal samplers).
+        gram: how the Gram matrix is held: "auto" (the m × m kernel form, Woodbury, when there are fewer
+            coordinates than parameters), "dense" or "kernel" (:mod:`femngd.natural.kernel_gram`).
     """
 
     #: what the problem object must provide
@@ -120,13 +122,14 @@ class StrongResidual(TangentObjective):
                  weights: np.ndarray | None = None, sampler: str = "fixed", samples: int = 100,
                  boundary: tuple | None = None, metric: str = "gauss-newton",
                  seed: int = 0, pool: int = 20, *, eps: float | None = None, velocity: Any = None,
-                 source: Callable | None = None, dirichlet: Callable | None = None):
+                 source: Callable | None = None, dirichlet: Callable | None = None, gram: str = "auto"):
         if isinstance(points, str):
             sampler, points = points, None
         if metric not in METRICS:
             raise ValueError(f"metric: must be one of {', '.join(METRICS)}, got {metric!r}")
         if sampler not in SAMPLERS:
             raise ValueError(f"points: sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
+        self._set_gram_form(gram)
         problem = _problem_data(problem, model.dim, eps, velocity, source, dirichlet, self.problem_attributes)
         if model.dim != problem.dim:
             raise ValueError(f"model: a {model.dim}D model for a {problem.dim}D problem")
@@ -316,6 +319,10 @@ class StrongResidual(TangentObjective):
         r, D = self.coordinates(theta) if self.metric == "gauss-newton" else self.residuals(theta, True)
         wr = self._loss_weights() * r
         return 0.5 * float(wr @ r), D.T @ wr
+
+    def metric_gradient_coordinates(self, phi):
+        """Gauss–Newton: ∇L = Dᵀ W r with the residuals r = Φ themselves."""
+        return phi if self.metric == "gauss-newton" else None
 
     def gauss_newton_gram(self, theta):
         _, D = self.residuals(theta, True)

@@ -10,7 +10,8 @@ matrix, G_{k,k−1} = J_kᵀXJ_{k−1} the cross-Gram and ⁺ the regularized so
                                    (the gradient buffer z of heavy ball's z-form, transported)
 * :class:`NaturalNesterov`         LM transport, d_k taken at the look-ahead θ_k + β c_{k−1}
 * :class:`HeavyBall`, :class:`Nesterov`  the parameter-space versions (m_k = β c_{k−1})
-* :class:`Spring`                  d_k = −(G_k + λI)⁻¹(∇L − λμ d_{k−1}) (SPRING)
+* :class:`Spring`                  d_k = −(G_k + λI)⁻¹(∇L − λμ d_{k−1}) (SPRING; through the m × m kernel
+                                   when G is held by its whitened Jacobian, m < p)
 
 For the linear FE model (J constant) LM, FD, LG and natural Nesterov all reduce to
 preconditioned heavy ball/Nesterov. β is a float or a schedule k ↦ β_k.
@@ -22,6 +23,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..natural.kernel_gram import KernelGram
 from ..natural.objective import Linearization
 
 __all__ = ["MomentumState", "Momentum", "LastMomentum", "FunctionDifference", "LastGradient", "NaturalNesterov",
@@ -129,15 +131,28 @@ class Nesterov(HeavyBall):
 
 
 class Spring(Momentum):
-    """SPRING: d_k = −(G + λI)⁻¹(∇L − λμ d_{k−1}), λ = ``damping`` (absolute), μ = β."""
+    """SPRING: d_k = −(G + λI)⁻¹(∇L − λμ d_{k−1}), λ = ``damping`` (absolute), μ = β.
+
+    With φ = −d this is φ_k = μφ_{k−1} + Jᵀ(JJᵀ + λI)⁻¹(r − μJφ_{k−1}) (DESIGN §11; push-through identity):
+    a :class:`~femngd.natural.kernel_gram.KernelGram` G = WᵀW that knows the gradient as Wᵀz is solved that way,
+    through its m × m kernel (φ_k = μφ_{k−1} + Wᵀ(K + λI)⁻¹(z − μWφ_{k−1})); otherwise with the dense G.
+    """
 
     def __init__(self, beta: float = 0.9, damping: float = 1e-3):
         super().__init__(beta)
         self.damping = float(damping)
 
     def direction(self, d, lin, state, solve):
-        rhs = lin.grad if state.buffer is None else lin.grad - self.damping * self.beta_at(state.k) * state.buffer
-        G = np.asarray(lin.gram)      # (FE coefficients: the dense form of the sparse Gram operator)
+        mu = self.beta_at(state.k)
+        G = lin.gram
+        z = G.coordinates(lin.grad) if isinstance(G, KernelGram) else None
+        if z is not None:
+            phi_prev = None if state.buffer is None else -state.buffer
+            rhs = z if phi_prev is None else z - mu * G.times(phi_prev)
+            phi = G.transpose_times(G.shifted_solve(rhs, self.damping))
+            return -(phi if phi_prev is None else phi + mu * phi_prev)
+        rhs = lin.grad if state.buffer is None else lin.grad - self.damping * mu * state.buffer
+        G = np.asarray(G)      # (FE coefficients: the dense form of the sparse Gram operator)
         return -np.linalg.solve(G + self.damping * np.eye(G.shape[0]), rhs)
 
     def record(self, state, theta, c, d):
