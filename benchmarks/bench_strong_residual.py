@@ -19,7 +19,13 @@ and their θ-Jacobian), Gram (G = JᵀWJ, or the kernel J Jᵀ), solve (factoriz
 (the 31 losses), loss (the new iterate's), metering, other — and the iteration's ratio to the BLAS product JᵀJ
 (cases 1–3) or J Jᵀ (case 4) of the same size.
 
+Rows marked "diagnostics every 10" use ``GramSolver(diagnostics=10)`` (the Tikhonov rank/condition eigvalsh for
+every 10th Gram matrix only; the default computes it for every one), "meter every 10" ``train(meter_every=10)``.
+``--clock cpu`` measures the thread's CPU time instead of the wall time (BLAS and the kernels run on one thread,
+so nothing is missed; on a shared machine the other processes' load then does not enter the ratios).
+
 Usage:  python benchmarks/bench_strong_residual.py [--iterations 30] [--repeat 3] [--cases 1,2,3,4] [--no-dense]
+                                                   [--clock wall|cpu]
 """
 from __future__ import annotations
 
@@ -33,13 +39,16 @@ from threadpoolctl import threadpool_limits
 
 from bench_poisson2d import host
 from femngd.fem import FESpace, corner_layer_2d, layer_1d, uniform_mesh_1d, unit_square_mesh
-from femngd.natural import ErrorMeter, build_model, build_objective
+from femngd.natural import ErrorMeter, GramSolver, build_model, build_objective
 from femngd.natural.kernel_gram import KernelGram
 from femngd.optim import build_optimizer
 from femngd.presets import poisson2d, tune_allocator
 from femngd.train import train
 
 PARTS = ("jacobian", "gram", "solve", "line search", "loss", "metering")
+#: the clock of every measurement (``--clock``)
+CLOCKS = {"wall": time.perf_counter, "cpu": time.thread_time}
+clock = time.perf_counter
 
 
 class Clock:
@@ -52,12 +61,12 @@ class Clock:
         def wrapper(*args, **kwargs):
             if when is not None and not when(*args, **kwargs):
                 return func(*args, **kwargs)
-            start = time.perf_counter()
+            start = clock()
             self._stack.append(0.0)
             try:
                 return func(*args, **kwargs)
             finally:
-                elapsed = time.perf_counter() - start
+                elapsed = clock() - start
                 self.seconds[part] += elapsed - self._stack.pop()
                 if self._stack:
                     self._stack[-1] += elapsed
@@ -83,31 +92,43 @@ class Clock:
             KernelGram.kernel = prop
 
 
-def run(objective, make_optimizer, theta0, iterations, meter=None, seed=0):
+def run(objective, make_optimizer, theta0, iterations, meter=None, seed=0, meter_every=1):
     """(seconds per iteration, {part: seconds per iteration}, result) of one training run, parts timed."""
-    clock = Clock()
-    clock.wrap(objective, "metric_coordinates", "jacobian", when=lambda theta, jacobian=True: jacobian)
-    clock.wrap(objective, "_gram", "gram")
-    clock.wrap(objective, "losses_along", "line search")
-    clock.wrap(objective, "loss", "loss")
+    timer = Clock()
+    timer.wrap(objective, "metric_coordinates", "jacobian", when=lambda theta, jacobian=True: jacobian)
+    timer.wrap(objective, "_gram", "gram")
+    timer.wrap(objective, "losses_along", "line search")
+    timer.wrap(objective, "loss", "loss")
     optimizer = make_optimizer()
-    clock.wrap(optimizer.solver, "solve", "solve")
-    meter = clock.timed(meter, "metering") if meter is not None else None
-    with clock.kernel_formation():
-        start = time.perf_counter()
-        result = train(objective, optimizer, theta0, iterations=iterations, meter=meter, seed=seed)
-        total = time.perf_counter() - start
-    clock.unwrap()
+    timer.wrap(optimizer.solver, "solve", "solve")
+    meter = timer.timed(meter, "metering") if meter is not None else None
+    with timer.kernel_formation():
+        start = clock()
+        result = train(objective, optimizer, theta0, iterations=iterations, meter=meter, seed=seed,
+                       meter_every=meter_every)
+        total = clock() - start
+    timer.unwrap()
     its = max(result.iterations, 1)
-    parts = {part: clock.seconds[part] / its for part in PARTS}
+    parts = {part: timer.seconds[part] / its for part in PARTS}
     parts["other"] = total / its - sum(parts.values())
     return total / its, parts, result
 
 
-def best_run(objective, make_optimizer, theta0, iterations, repeat, meter=None):
+def best_run(objective, make_optimizer, theta0, iterations, repeat, meter=None, meter_every=1):
     """The fastest of ``repeat`` runs (after a warm-up run of 2 iterations)."""
     run(objective, make_optimizer, theta0, 2, meter)
-    return min((run(objective, make_optimizer, theta0, iterations, meter) for _ in range(repeat)), key=lambda r: r[0])
+    return min((run(objective, make_optimizer, theta0, iterations, meter, meter_every=meter_every)
+                for _ in range(repeat)), key=lambda r: r[0])
+
+
+def scheduled(make_optimizer, every: int = 10):
+    """The optimizer of ``make_optimizer`` with the Tikhonov diagnostics of every ``every``-th Gram matrix only."""
+    def make():
+        optimizer = make_optimizer()
+        solver = optimizer.solver
+        optimizer.solver = GramSolver(solver.method, solver.reg, solver.relative, diagnostics=every)
+        return optimizer
+    return make
 
 
 def blas_product(m: int, p: int, repeat: int, kernel: bool = False) -> float:
@@ -116,9 +137,9 @@ def blas_product(m: int, p: int, repeat: int, kernel: bool = False) -> float:
     times = []
     with threadpool_limits(1, "blas"):
         for _ in range(max(repeat, 3)):
-            start = time.perf_counter()
+            start = clock()
             (J @ J.T) if kernel else (J.T @ J)
-            times.append(time.perf_counter() - start)
+            times.append(clock() - start)
     return min(times)
 
 
@@ -138,9 +159,13 @@ def case_literature(args):
     its = args.iterations * 10
     per_it, parts, _ = best_run(objective, make, model.init(0), its, args.repeat)
     report("1D literature experiment (m = 100 redrawn, p = 96), no meter", per_it, parts, baseline)
+    per_it, parts, _ = best_run(objective, scheduled(make), model.init(0), its, args.repeat)
+    report("  no meter, diagnostics every 10", per_it, parts, baseline)
     meter = ErrorMeter(problem, space)
     per_it, parts, _ = best_run(objective, make, model.init(0), its, args.repeat, meter=meter)
-    report("  the same with the study's error meter at every iterate", per_it, parts, baseline)
+    report("  the study's error meter at every iterate", per_it, parts, baseline)
+    per_it, parts, _ = best_run(objective, scheduled(make), model.init(0), its, args.repeat, meter=meter, meter_every=10)
+    report("  meter every 10, diagnostics every 10", per_it, parts, baseline)
 
 
 def case_corner(args):
@@ -180,6 +205,8 @@ def case_kernel(args):
     per_it, parts, result = best_run(objectives["auto"], make, theta0, its, 1)
     report(f"2D corner layer + wrapper, MLP 2-100-100-1 (p = {model.n_params}), m = 2000 redrawn: kernel path",
            per_it, parts, baseline, "J Jᵀ")
+    per_sc, parts_sc, _ = best_run(objectives["auto"], scheduled(make), theta0, its, 1)
+    report("  diagnostics every 10", per_sc, parts_sc, baseline, "J Jᵀ")
     spring = lambda: build_optimizer("spring", step="grid", damping=1e-3)
     per_sp, parts_sp, _ = best_run(objectives["auto"], spring, theta0, its, 1)
     report("  SPRING (μ = 0.9, λ = 1e-3) through the kernel", per_sp, parts_sp, baseline, "J Jᵀ")
@@ -189,7 +216,20 @@ def case_kernel(args):
     dense_it, dense_parts, dense = run(objectives["dense"], make, theta0, 1)
     report("  the p × p path (gram='dense'), 1 iteration", dense_it, dense_parts, baseline, "J Jᵀ")
     diff = np.linalg.norm(dense.theta - kernel_one) / np.linalg.norm(dense.theta - theta0)
-    print(f"  p × p / kernel path: {dense_it / per_it:.1f}× the time; first update agrees to {diff:.1e} relative")
+    G = objectives["auto"].linearize(theta0).gram
+    solver = make().solver
+    kappa = (top_eigenvalue(G.kernel) + solver.tikhonov_lambda(G)) / solver.tikhonov_lambda(G)
+    print(f"  p × p / kernel path: {dense_it / per_it:.1f}× the time; first update agrees to {diff:.1e} relative "
+          f"(rounding bound eps·κ(G + λI) = {np.finfo(float).eps * kappa:.1e})")
+
+
+def top_eigenvalue(K: np.ndarray, iterations: int = 50) -> float:
+    """λ_max of a symmetric positive semidefinite K by power iteration."""
+    v = np.random.default_rng(0).normal(size=K.shape[0])
+    for _ in range(iterations):
+        v = K @ v
+        v /= np.linalg.norm(v)
+    return float(v @ (K @ v))
 
 
 CASES = {"1": case_literature, "2": case_corner, "3": case_mlp, "4": case_kernel}
@@ -201,8 +241,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--cases", default="1,2,3,4")
     parser.add_argument("--no-dense", action="store_true", help="skip the p × p path of case 4 (~1 min)")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall")
     args = parser.parse_args()
-    print(host(), "| malloc tuned:", tune_allocator())
+    global clock
+    clock = CLOCKS[args.clock]
+    print(host(), "| malloc tuned:", tune_allocator(), "|", args.clock, "clock")
     for key in args.cases.split(","):
         CASES[key.strip()](args)
 

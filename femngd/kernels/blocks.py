@@ -2,7 +2,7 @@
 
 All paths visit row blocks I = [s, e) of size B and add a dense (p × p) term with BLAS:
 
-* diagonal metric d ≥ 0:  C += (d_I^{1/2} J_I)ᵀ (d_I^{1/2} J_I)          (syrk)
+* diagonal metric d ≥ 0:  C += (d_I^{1/2} J_I)ᵀ (d_I^{1/2} J_I)          (syrk, upper triangle)
 * banded factor X = UᵀU:  C += (U_{I,:} J)ᵀ (U_{I,:} J), U_{I,:} J needs rows [s, e + u)   (syrk)
 * general sparse X:       C += J_Iᵀ (X_{I,W} J_W), W = column window of the rows I       (gemm)
 
@@ -17,7 +17,7 @@ from typing import Callable
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.linalg.blas import dgemm
+from scipy.linalg.blas import dgemm, dsyrk
 
 from .sparse import banded_upper_times_dense, csr_column_window, csr_rows_times_dense, csr_touched_chunks
 
@@ -80,13 +80,21 @@ class CallbackRows:
 
 
 def _syrk_add(C: np.ndarray | None, W: np.ndarray) -> np.ndarray:
-    """C + WᵀW, exactly symmetric: numpy's ``W.T @ W`` (one BLAS syrk, the other triangle copied). numpy's
-    OpenBLAS (0.3.31 here) runs syrk 15 % faster than the one scipy's ``blas.dsyrk`` links (0.3.30)."""
+    """Upper triangle of C + WᵀW (dsyrk on the Fortran view Wᵀ of the C-ordered W: no copy).
+
+    scipy's dsyrk, not numpy's ``W.T @ W``: numpy links another OpenBLAS build here (0.3.31 vs 0.3.30) whose
+    syrk is 10–15 % faster but rounds differently, and the Gram's rounding steers rounding-sensitive runs
+    (the ENGD preset's iteration counts); the figures of this repository were measured with this one."""
     W = np.ascontiguousarray(W)
     if C is None:
-        return W.T @ W
-    C += W.T @ W
-    return C
+        return dsyrk(1.0, W.T, trans=0)
+    return dsyrk(1.0, W.T, beta=1.0, c=C, trans=0, overwrite_c=1)
+
+
+def from_upper(C: np.ndarray) -> np.ndarray:
+    """The exactly symmetric matrix whose upper triangle is that of C."""
+    upper = np.triu(C)
+    return upper + np.triu(C, 1).T
 
 
 def _gemm_add(C: np.ndarray | None, A: np.ndarray, B: np.ndarray) -> np.ndarray:
@@ -120,11 +128,11 @@ def symmetric_gram(rows, n: int, block: int, diagonal: np.ndarray | None = None,
         root = np.sqrt(diagonal)
         for s, e in _blocks(n, block):
             C = _syrk_add(C, np.multiply(rows.get(s, e), root[s:e, None], out=buffer[: e - s]))
-        return C if C is not None else np.zeros((rows.p, rows.p))
+        return from_upper(C) if C is not None else np.zeros((rows.p, rows.p))
     u = factor.shape[0] - 1
     for s, e, head, body in _banded_windows(rows, n, block, u):
         C = _syrk_add(C, banded_upper_times_dense(factor, s, e, s, body, head=head, out=buffer))
-    return C if C is not None else np.zeros((rows.p, rows.p))
+    return from_upper(C) if C is not None else np.zeros((rows.p, rows.p))
 
 
 def _banded_windows(rows, n: int, block: int, u: int):

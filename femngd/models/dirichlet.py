@@ -156,7 +156,8 @@ class HardDirichlet(Model):
         :meth:`inner_operator` (its distance function and lift do not depend on θ)."""
         a, b, g, lift = self.inner_operator(x, alpha, beta, gamma)
         out = self.model.operator_along(theta, d, steps, x, a, b, g)
-        out += lift
+        if np.any(lift):                                  # no lift (zero data): no pass
+            out += lift
         return out
 
     def evaluate(self, theta, x, order: int = 0, jacobian: bool = False) -> Evaluation:
