@@ -122,7 +122,8 @@ def poisson2d(width: int = 32, hidden: tuple[int, ...] | None = None, n_grid: in
     ``depth > 1`` (or ``hidden=(32, 32)``) uses an MLP with ``depth`` hidden layers of ``width``
     instead of the shallow 2-width-1 network (which has an output bias, as the reference).
     ``rcond``: the cutoff of the least-squares solve (default :func:`reference_rcond`); ``solve``:
-    "lstsq" (SVD, the reference's) or "lstsq-qr" (QR with pivoting, faster; see
+    "lstsq" (SVD, the reference's; for p ≥ 512 the same cutoff on a pivoted-Cholesky range) or "lstsq-qr" (QR
+    with pivoting, faster; see
     :mod:`femngd.natural.solve`).
     ``fast_allocator=True`` calls :func:`tune_allocator` (it changes the whole process's malloc settings, so
     it is opt-in; the benchmark uses it). ``seed`` is kept for the CLI; the initial

@@ -108,6 +108,14 @@ def test_bad_solve_input():
         GramSolver().solve(np.eye(3), np.ones(2))
 
 
+@pytest.fixture
+def one_blas_thread():
+    """p ~ 600 factorizations: two BLAS threads on a shared 2-core machine only spin (10× slower measured)."""
+    from threadpoolctl import threadpool_limits
+    with threadpool_limits(1, "blas"):
+        yield
+
+
 def _gram_with_gap(p=600, rank=90, seed=0):
     """G = JᵀJ with `rank` eigenvalues in [1e-8, 1] and the others below 1e-18 (a clear cutoff at 1e-12)."""
     rng = np.random.default_rng(seed)
@@ -117,7 +125,7 @@ def _gram_with_gap(p=600, rank=90, seed=0):
     return J, J.T @ J
 
 
-def test_lstsq_on_the_pivoted_cholesky_range_matches_numpy_lstsq():
+def test_lstsq_on_the_pivoted_cholesky_range_matches_numpy_lstsq(one_blas_thread):
     """p ≥ 512 with a small numerical range: the truncated eigen-solve on the pivoted-Cholesky range gives
     numpy's minimum-norm least-squares solution (same cutoff), its rank and condition."""
     J, G = _gram_with_gap()
@@ -133,7 +141,7 @@ def test_lstsq_on_the_pivoted_cholesky_range_matches_numpy_lstsq():
     assert np.allclose(both[:, 1], 2 * res.x, rtol=1e-12, atol=1e-12 * np.abs(res.x).max())
 
 
-def test_lstsq_falls_back_to_gelsd_when_the_range_is_not_small():
+def test_lstsq_falls_back_to_gelsd_when_the_range_is_not_small(one_blas_thread):
     rng = np.random.default_rng(2)
     J = rng.normal(size=(700, 520))
     G, rhs = J.T @ J, rng.normal(size=520)
