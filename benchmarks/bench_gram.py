@@ -9,14 +9,19 @@ so "kernel" excludes and "total" includes producing J:
   gram       J materialized, femngd.kernels.gram(J, X)        (banded factor + syrk, blockwise)
   streaming  femngd.kernels.streaming_gram(rows, n, X)        (J never whole; kernel = total − generation)
   syrk       J materialized, scipy.linalg.blas.dsyrk(J)        (the BLAS limit for n·p², no X)
+  syrk-np    J materialized, numpy's J.T @ J                    (one syrk of numpy's OpenBLAS, which may be
+                                                               another build than scipy's: the faster limit)
 
-Every method runs in its own subprocess (after a JIT warm-up): time = best of --repeat runs,
+Every method runs in its own subprocess (after a JIT warm-up): time = best of --repeat runs (wall clock, or
+with ``--clock cpu`` the thread's CPU time with BLAS single-threaded: on a shared machine the other
+processes' load then does not enter the ratios),
 memory = tracemalloc peak of one more run (numpy buffers, including J where it is
 materialized). A method whose estimated memory exceeds --max-gb is skipped (printed).
 Finally the import + first call is timed in two fresh processes sharing an empty numba cache
 directory: the first compiles, the second must only load the cache.
 
 Usage:  python benchmarks/bench_gram.py [--quick] [--grid] [--repeat 3] [--max-gb 3] [--block 2048]
+                                       [--sizes 100000x500,...] [--clock wall|cpu]
 Figures depend on the machine load (2 shared cores here): treat them as provisional.
 """
 from __future__ import annotations
@@ -32,9 +37,9 @@ import tracemalloc
 
 import numpy as np
 
-METHODS = ("baseline", "gram", "streaming", "syrk")
+METHODS = ("baseline", "gram", "streaming", "syrk", "syrk-np")
 #: estimated resident size in units of n·p doubles (J and X·J for the baseline)
-FOOTPRINT = {"baseline": 2.0, "gram": 1.0, "syrk": 1.0, "streaming": 0.0}
+FOOTPRINT = {"baseline": 2.0, "gram": 1.0, "syrk": 1.0, "syrk-np": 1.0, "streaming": 0.0}
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
@@ -50,6 +55,11 @@ def metric(pattern: str, n: int):
     return sp.kronsum(T, T, format="csr")
 
 
+#: the clock of the measurements (``--clock``): wall time, or the thread's CPU time
+CLOCK = {"wall": time.perf_counter, "cpu": time.thread_time}
+clock = time.perf_counter
+
+
 class Generator:
     """Rows of J: base[i mod 1024]·(1 + i/n), base a fixed seeded random (1024, p) matrix; times itself."""
 
@@ -57,10 +67,10 @@ class Generator:
         self.base, self.n, self.seconds = np.random.default_rng(seed).normal(size=(1024, p)), n, 0.0
 
     def __call__(self, start: int, stop: int) -> np.ndarray:
-        t = time.perf_counter()
+        t = clock()
         i = np.arange(start, stop)
         rows = self.base[i % 1024] * (1.0 + i / self.n)[:, None]
-        self.seconds += time.perf_counter() - t
+        self.seconds += clock() - t
         return rows
 
 
@@ -70,7 +80,7 @@ def _run(method: str, X, rows: Generator, n: int, block: int) -> tuple[float, fl
 
     from femngd.kernels import gram, streaming_gram
     rows.seconds = 0.0
-    start = time.perf_counter()
+    start = clock()
     if method == "streaming":
         streaming_gram(rows, n, X, block=block)
     else:
@@ -79,15 +89,19 @@ def _run(method: str, X, rows: Generator, n: int, block: int) -> tuple[float, fl
             J.T @ (X @ J)
         elif method == "gram":
             gram(J, X, block=block)
-        else:
+        elif method == "syrk":
             dsyrk(1.0, J.T, trans=0)
+        else:
+            J.T @ J
         del J
-    return time.perf_counter() - start, rows.seconds
+    return clock() - start, rows.seconds
 
 
-def run_case(method: str, pattern: str, n: int, p: int, repeat: int, block: int) -> dict:
+def run_case(method: str, pattern: str, n: int, p: int, repeat: int, block: int, clock_name: str = "wall") -> dict:
     """Best-of-repeat times and the tracemalloc peak (MB) of one method, in this process."""
+    global clock
     from femngd.kernels import gram, streaming_gram
+    clock = CLOCK[clock_name]
     X, rows = metric(pattern, n), Generator(n, p)
     small = metric(pattern, 64)
     gram(Generator(small.shape[0], p)(0, small.shape[0]), small)              # JIT warm-up
@@ -101,10 +115,11 @@ def run_case(method: str, pattern: str, n: int, p: int, repeat: int, block: int)
     return {"total": total, "kernel": total - generation, "memory_mb": peak / 1e6}
 
 
-def measure(method: str, pattern: str, n: int, p: int, repeat: int, block: int) -> dict:
+def measure(method: str, pattern: str, n: int, p: int, repeat: int, block: int, clock_name: str = "wall") -> dict:
     code = (f"import json, sys; sys.path[:0] = [{HERE!r}, {ROOT!r}]; import bench_gram as b; "
-            f"print(json.dumps(b.run_case({method!r}, {pattern!r}, {n}, {p}, {repeat}, {block})))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+            f"print(json.dumps(b.run_case({method!r}, {pattern!r}, {n}, {p}, {repeat}, {block}, {clock_name!r})))")
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1") if clock_name == "cpu" else None   # thread_time: one thread
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -134,7 +149,8 @@ def report(pattern: str, n: int, p: int, res: dict, skipped: list[str]) -> None:
     cells = " |".join(cell(res[m]) if m in res else f"{'skipped':>25}" for m in METHODS)
     print(f"{pattern:>4} {n:>7} {p:>5} |{cells} |"
           f" {ratio(res, 'streaming', 'baseline', 'total')} {ratio(res, 'streaming', 'baseline', 'memory_mb')}"
-          f" {ratio(res, 'gram', 'baseline', 'kernel')} {ratio(res, 'streaming', 'syrk', 'kernel')}")
+          f" {ratio(res, 'gram', 'baseline', 'kernel')} {ratio(res, 'streaming', 'syrk', 'kernel')}"
+          f" {ratio(res, 'streaming', 'syrk-np', 'kernel')}")
     for m in skipped:
         print(f"     skipped {m} at n={n}, p={p}: ~{FOOTPRINT[m] * n * p * 8 / 1e9:.1f} GB > --max-gb")
 
@@ -146,18 +162,24 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--max-gb", type=float, default=3.0, help="skip methods whose memory would exceed this")
     parser.add_argument("--block", type=int, default=2048, help="rows per block (gram, streaming)")
+    parser.add_argument("--sizes", default=None, help="comma-separated NxP, e.g. 100000x500 (overrides --quick)")
+    parser.add_argument("--clock", choices=sorted(CLOCK), default="wall",
+                        help="wall time, or CPU time of the thread with single-threaded BLAS (shared machines)")
     args = parser.parse_args()
     sizes = [(10_000, 100), (10_000, 500)] if args.quick else [
         (n, p) for n in (10_000, 100_000) for p in (100, 500, 2000)]
+    if args.sizes:
+        sizes = [tuple(int(v) for v in item.split("x")) for item in args.sizes.split(",")]
     patterns = ["1d", "grid"] if args.grid else ["1d"]
-    print("times in ms (kernel = without generating J, total = with), memory = tracemalloc peak in MB; provisional")
+    print(f"times in ms ({args.clock} clock; kernel = without generating J, total = with), memory = tracemalloc "
+          "peak in MB; provisional")
     head = " |".join(f"{m + ': kern total   MB':>25}" for m in METHODS)
-    print(f"{'X':>4} {'n':>7} {'p':>5} |{head} | str/base t, mem | gram/base kern | str/syrk kern")
+    print(f"{'X':>4} {'n':>7} {'p':>5} |{head} | str/base t, mem | gram/base kern | str/syrk kern, str/syrk-np")
     for pattern in patterns:
         for n, p in sizes:
             repeat = max(1, min(args.repeat, int(4e10 / (n * p * p))))
             fits = [m for m in METHODS if FOOTPRINT[m] * n * p * 8 / 1e9 <= args.max_gb]
-            res = {m: measure(m, pattern, n, p, repeat, args.block) for m in fits}
+            res = {m: measure(m, pattern, n, p, repeat, args.block, args.clock) for m in fits}
             report(pattern, n, p, res, [m for m in METHODS if m not in fits])
     with tempfile.TemporaryDirectory() as cache:
         first, second = first_call_seconds(cache), first_call_seconds(cache)

@@ -67,7 +67,7 @@ def breakdown(preset, theta) -> dict[str, float]:
     """Median seconds of the parts of one ENGD iteration, and of the same-size BLAS syrk."""
     obj = preset.objective
     r, D = obj.residuals(theta, jacobian=True)
-    w = obj.metric_matrix()
+    w = obj.metric_matrix(r)
     G = point_gram(D, w)
     grad = D.T @ (w * r)
     solver = preset.optimizer.solver

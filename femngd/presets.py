@@ -89,8 +89,8 @@ def poisson2d_spec(width: int = 32, hidden: tuple[int, ...] | None = None, n_gri
     ``depth > 1`` (or ``hidden=(32, 32)``) uses an MLP with ``depth`` hidden layers of ``width``
     instead of the shallow 2-width-1 network (which has an output bias, as the reference).
     ``rcond``: the cutoff of the least-squares solve (default :func:`reference_rcond`); ``solve``:
-    "lstsq" (SVD, the reference's) or "lstsq-qr" (QR with pivoting, faster; see
-    :mod:`femngd.natural.solve`). ``seed``: the initial parameters and the run's seed.
+    "lstsq" (SVD, the reference's; for p ≥ 512 the same cutoff on a pivoted-Cholesky range) or "lstsq-qr" (QR
+    with pivoting, faster; see :mod:`femngd.natural.solve`). ``seed``: the initial parameters and the run's seed.
     """
     if boundary_per_side != n_grid + 1:
         raise ValueError(f"boundary_per_side: the boundary nodes of the same grid are n_grid + 1 = {n_grid + 1} "

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from femngd.fem import FESpace, corner_layer_2d, layer_1d, uniform_mesh_1d, unit_square_mesh
-from femngd.models import HardDirichlet, ShallowNetwork
+from femngd.models import MLP, HardDirichlet, ShallowNetwork
 from femngd.natural import StrongResidual, build_objective
 from femngd.natural.objective import Objective
 
@@ -26,13 +26,37 @@ def test_batched_losses_equal_one_by_one(dim, hard):
     assert np.allclose(batched, direct, rtol=1e-13, atol=1e-13 * np.abs(direct).max())
 
 
-def test_halving_fields_match_direct_evaluation_of_the_wrapper():
-    model = HardDirichlet(ShallowNetwork(7, 2))
+@pytest.mark.parametrize("dim, hard, steps", [(1, True, "halving"), (2, True, "halving"), (2, False, "halving"),
+                                              (2, True, "arbitrary")])
+def test_mlp_batched_losses_equal_one_by_one(dim, hard, steps):
+    """The MLP's batched pass over the step grid (MLP.operator_along), with advection, with the wrapper."""
+    problem = layer_1d(0.05, g0=0.3, g1=-0.2) if dim == 1 else corner_layer_2d(0.05)
+    space = FESpace(uniform_mesh_1d(48) if dim == 1 else unit_square_mesh(6))
+    net = MLP((6, 5), dim)
+    model = (HardDirichlet(net, lift=(0.3, -0.2)) if dim == 1 else HardDirichlet(net)) if hard else net
+    objective = build_objective(problem, space, model, loss="strong-residual", metric="gauss-newton",
+                                bc="hard" if hard else "penalty")
+    assert objective.velocity is not None and len(objective.points) > MLP.ALONG_CHUNK      # several chunks
+    rng = np.random.default_rng(5)
+    theta, d = model.init(2), rng.normal(0, 0.5, model.n_params)
+    grid = 2.0 * 0.5 ** np.arange(31) if steps == "halving" else np.array([1.3, -0.2, 0.7, 1e-3])
+    batched = objective.losses_along(theta, d, grid)
+    direct = Objective.losses_along(objective, theta, d, grid)
+    assert np.allclose(batched, direct, rtol=1e-13, atol=1e-13 * np.abs(direct).max())
+
+
+@pytest.mark.parametrize("lift", [None, (0.3, -0.2)])
+@pytest.mark.parametrize("dim", [1, 2])
+def test_operator_along_halving_steps_of_the_wrapper_matches_direct_evaluation(dim, lift):
+    """L v = α v + β·∇v + γΔv at the halving steps vs evaluate's fields at each θ + s_k d."""
+    if dim == 2 and lift is not None:
+        pytest.skip("an affine lift is 1D")
+    model = HardDirichlet(ShallowNetwork(7, dim), lift=lift)
     rng = np.random.default_rng(0)
-    theta, d, x = model.init(2), rng.normal(size=model.n_params), rng.uniform(size=(9, 2))
-    fields = model.halving_fields(theta, d, 0.5, 4, x, fields=("value", "grad", "laplacian"))
+    theta, d, x = model.init(2), rng.normal(size=model.n_params), rng.uniform(size=(9, dim))
+    alpha, beta, gamma = rng.normal(size=9), rng.normal(size=(9, dim)), rng.normal(size=9)
+    along = model.operator_along(theta, d, 0.5 * 0.5 ** np.arange(5), x, alpha, beta, gamma)
     for k in range(5):
         ev = model.evaluate(theta + 0.5 * 0.5**k * d, x, order=2)
-        assert np.allclose(fields["value"][k], ev.value, rtol=1e-13, atol=1e-14)
-        assert np.allclose(fields["grad"][k], ev.grad, rtol=1e-13, atol=1e-14)
-        assert np.allclose(fields["laplacian"][k], ev.laplacian, rtol=1e-12, atol=1e-13)
+        direct = alpha * ev.value + np.sum(beta * ev.grad, axis=1) + gamma * ev.laplacian
+        assert np.allclose(along[k], direct, rtol=1e-13, atol=1e-13 * np.abs(direct).max())

@@ -106,3 +106,60 @@ def test_bad_solve_input():
         GramSolver().solve(np.full((2, 2), np.nan), np.ones(2))
     with pytest.raises(ValueError, match="^G:"):
         GramSolver().solve(np.eye(3), np.ones(2))
+
+
+@pytest.fixture
+def one_blas_thread():
+    """p ~ 600 factorizations: two BLAS threads on a shared 2-core machine only spin (10× slower measured)."""
+    from threadpoolctl import threadpool_limits
+    with threadpool_limits(1, "blas"):
+        yield
+
+
+def _gram_with_gap(p=600, rank=90, seed=0):
+    """G = JᵀJ with `rank` eigenvalues in [1e-8, 1] and the others below 1e-18 (a clear cutoff at 1e-12)."""
+    rng = np.random.default_rng(seed)
+    Q = np.linalg.qr(rng.normal(size=(p, p)))[0]
+    s = np.concatenate([np.logspace(0, -4, rank), np.logspace(-9, -15, p - rank)])
+    J = rng.normal(size=(p + 50, p)) @ np.diag(s) @ Q.T / np.sqrt(p)
+    return J, J.T @ J
+
+
+def test_lstsq_on_the_pivoted_cholesky_range_matches_numpy_lstsq(one_blas_thread):
+    """p ≥ 512 with a small numerical range: the truncated eigen-solve on the pivoted-Cholesky range gives
+    numpy's minimum-norm least-squares solution (same cutoff), its rank and condition."""
+    J, G = _gram_with_gap()
+    rhs = J.T @ np.random.default_rng(1).normal(size=J.shape[0])
+    solver = GramSolver("lstsq", 1e-12)
+    res = solver.solve(G, rhs)
+    assert solver._range_cache[1] is not None                   # the range route was taken
+    ref, _, rank, s = np.linalg.lstsq(G, rhs, rcond=1e-12)
+    assert res.rank == rank == 90
+    assert np.linalg.norm(res.x - ref) <= 1e-14 * res.condition * np.linalg.norm(ref)     # κ = 1e8 here
+    assert res.condition == pytest.approx(s[0] / s[rank - 1], rel=1e-6)
+    both = solver.solve(G, np.column_stack([rhs, 2 * rhs])).x  # several right-hand sides, reusing the factor
+    assert np.allclose(both[:, 1], 2 * res.x, rtol=1e-12, atol=1e-12 * np.abs(res.x).max())
+
+
+def test_lstsq_falls_back_to_gelsd_when_the_range_is_not_small(one_blas_thread):
+    rng = np.random.default_rng(2)
+    J = rng.normal(size=(700, 520))
+    G, rhs = J.T @ J, rng.normal(size=520)
+    solver = GramSolver("lstsq", 1e-12)
+    res = solver.solve(G, rhs)
+    assert solver._range_cache[1] is None and res.rank == 520
+    assert np.allclose(res.x, np.linalg.solve(G, rhs), rtol=1e-9, atol=1e-12)
+
+
+def test_tikhonov_diagnostics_on_a_schedule():
+    rng = np.random.default_rng(4)
+    grams = [(lambda J: J.T @ J)(rng.normal(size=(12, 6))) for _ in range(5)]
+    rhs = np.ones(6)
+    every, second = GramSolver("tikhonov", 1e-10), GramSolver("tikhonov", 1e-10, diagnostics=2)
+    for k, G in enumerate(grams):
+        a, b = every.solve(G, rhs), second.solve(G, rhs)
+        assert np.array_equal(a.x, b.x)
+        assert (b.rank, b.condition) == (a.rank, a.condition) if k % 2 == 0 else (b.rank == -1 and np.isnan(b.condition))
+    for bad in (0, -1, 1.5, "2"):
+        with pytest.raises(ValueError, match="^diagnostics"):
+            GramSolver("tikhonov", diagnostics=bad)

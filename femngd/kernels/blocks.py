@@ -80,11 +80,21 @@ class CallbackRows:
 
 
 def _syrk_add(C: np.ndarray | None, W: np.ndarray) -> np.ndarray:
-    """Upper triangle of C + WᵀW (dsyrk on the Fortran view Wᵀ of the C-ordered W: no copy)."""
+    """Upper triangle of C + WᵀW (dsyrk on the Fortran view Wᵀ of the C-ordered W: no copy).
+
+    scipy's dsyrk, not numpy's ``W.T @ W``: numpy links another OpenBLAS build here (0.3.31 vs 0.3.30) whose
+    syrk is 10–15 % faster but rounds differently, and the Gram's rounding steers rounding-sensitive runs
+    (the ENGD preset's iteration counts); the figures of this repository were measured with this one."""
     W = np.ascontiguousarray(W)
     if C is None:
         return dsyrk(1.0, W.T, trans=0)
     return dsyrk(1.0, W.T, beta=1.0, c=C, trans=0, overwrite_c=1)
+
+
+def from_upper(C: np.ndarray) -> np.ndarray:
+    """The exactly symmetric matrix whose upper triangle is that of C."""
+    upper = np.triu(C)
+    return upper + np.triu(C, 1).T
 
 
 def _gemm_add(C: np.ndarray | None, A: np.ndarray, B: np.ndarray) -> np.ndarray:
@@ -93,12 +103,6 @@ def _gemm_add(C: np.ndarray | None, A: np.ndarray, B: np.ndarray) -> np.ndarray:
     if C is None:
         return dgemm(1.0, A.T, B.T, trans_b=1)
     return dgemm(1.0, A.T, B.T, beta=1.0, c=C, trans_b=1, overwrite_c=1)
-
-
-def from_upper(C: np.ndarray) -> np.ndarray:
-    """The exactly symmetric matrix whose upper triangle is that of C."""
-    upper = np.triu(C)
-    return upper + np.triu(C, 1).T
 
 
 def symmetrize(G: np.ndarray) -> np.ndarray:
@@ -113,16 +117,44 @@ def _blocks(n: int, block: int):
 
 def symmetric_gram(rows, n: int, block: int, diagonal: np.ndarray | None = None,
                    factor: np.ndarray | None = None) -> np.ndarray:
-    """Σ_I W_IᵀW_I with W = D^{1/2}J (``diagonal`` d ≥ 0) or W = UJ (upper banded ``factor``), symmetric."""
-    C = None
-    for s, e in _blocks(n, block):
-        if factor is None:
-            W = rows.get(s, e) * np.sqrt(diagonal[s:e])[:, None]
-        else:
-            u = factor.shape[0] - 1
-            W = banded_upper_times_dense(factor, s, e, s, rows.get(s, min(n, e + u)))
-        C = _syrk_add(C, W)
+    """Σ_I W_IᵀW_I with W = D^{1/2}J (``diagonal`` d ≥ 0) or W = UJ (upper banded ``factor``), symmetric.
+
+    W_I is written into one buffer of ``block`` rows reused for every block. For a banded factor (band u)
+    block I = [s, e) needs J's rows [s, e + u): from a row source that streams them, the u rows it shares
+    with the previous block are kept from that block's fetch and only [s + u, e + u) is fetched, the two
+    pieces passed to the kernel as they are (no copy of the window)."""
+    C, buffer = None, np.empty((min(block, n), rows.p))
+    if factor is None:
+        root = np.sqrt(diagonal)
+        for s, e in _blocks(n, block):
+            C = _syrk_add(C, np.multiply(rows.get(s, e), root[s:e, None], out=buffer[: e - s]))
+        return from_upper(C) if C is not None else np.zeros((rows.p, rows.p))
+    u = factor.shape[0] - 1
+    for s, e, head, body in _banded_windows(rows, n, block, u):
+        C = _syrk_add(C, banded_upper_times_dense(factor, s, e, s, body, head=head, out=buffer))
     return from_upper(C) if C is not None else np.zeros((rows.p, rows.p))
+
+
+def _banded_windows(rows, n: int, block: int, u: int):
+    """(s, e, head, body) per block: J's rows [s, min(n, e + u)) as head (the previous fetch's last rows from
+    s on, streamed sources only) followed by body."""
+    carry = None
+    for s, e in _blocks(n, block):
+        stop = min(n, e + u)
+        if not isinstance(rows, CallbackRows):
+            yield s, e, None, rows.get(s, stop)
+            continue
+        start = s if carry is None else s + carry.shape[0]
+        if carry is None:
+            body = rows.get(s, stop)                      # the first block may already be fetched
+        else:
+            body = rows.fetch(start, stop) if stop > start else np.empty((0, rows.p))
+        rows.rows = None                                  # the source's kept rows are not needed again
+        yield s, e, carry, body
+        whole = body.shape[0] + (0 if carry is None else carry.shape[0])
+        keep = min(u, whole, stop - e)                   # rows [e, stop) serve the next block (copied: the
+        carry = (body[body.shape[0] - keep:] if keep <= body.shape[0]   # block itself can be freed)
+                 else np.concatenate([carry[-(keep - body.shape[0]):], body])).copy()
 
 
 def general_gram(left, right, n: int, X, block: int, window_limit: int | None = None) -> np.ndarray:

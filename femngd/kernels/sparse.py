@@ -28,9 +28,19 @@ def csr_rows_times_dense(indptr, indices, data, row_start, row_stop, col_offset,
     return out
 
 
-def banded_upper_times_dense(ab, row_start, row_stop, col_offset, dense):
-    """W = U[row_start:row_stop, :] · D (kernel :func:`_banded_upper`)."""
-    return _banded_upper(ab, row_start, row_stop, col_offset, dense)
+def banded_upper_times_dense(ab, row_start, row_stop, col_offset, dense, head=None, out=None):
+    """W = U[row_start:row_stop, :] · D (kernel :func:`_banded_upper`).
+
+    D's rows col_offset, col_offset + 1, … are those of ``head`` (when given) followed by those of ``dense``
+    (a streamed window in two pieces, never concatenated); W is written into ``out`` (≥ row_stop − row_start
+    rows) when given."""
+    p = dense.shape[1]
+    if head is None:
+        head = np.empty((0, p))
+    if out is None:
+        out = np.empty((row_stop - row_start, p))
+    _banded_upper(ab, row_start, row_stop, col_offset, head, dense, out)
+    return out[: row_stop - row_start]
 
 
 @njit(cache=True)
@@ -87,19 +97,30 @@ def csr_bandwidth(indptr, indices):
 
 
 @njit(cache=True)
-def _banded_upper(ab, row_start, row_stop, col_offset, dense):
-    """W = U[row_start:row_stop, :] · D for an upper-banded U in LAPACK storage ab[u + i − j, j] = U_ij.
+def _banded_upper(ab, row_start, row_stop, col_offset, head, dense, out):
+    """out[r] = U[row_start + r, :] · D for an upper-banded U in LAPACK storage ab[u + i − j, j] = U_ij.
 
-    W_r = Σ_{k=0}^{u} U_{i,i+k} D_{i+k−col_offset}, i = row_start + r (columns past n are skipped).
-    """
+    W_r = Σ_{k=0}^{u} U_{i,i+k} D_{i+k−col_offset}, i = row_start + r (columns past n are skipped), D's rows
+    being head's then dense's."""
     u, n = ab.shape[0] - 1, ab.shape[1]
-    n_rows, p = row_stop - row_start, dense.shape[1]
-    out = np.zeros((n_rows, p))
+    n_rows, p, h = row_stop - row_start, dense.shape[1], head.shape[0]
     for r in range(n_rows):
         i = row_start + r
+        src = i - col_offset
+        if u == 1 and i + 1 < n and src >= h:      # tridiagonal metrics (1D P1): one pass per row
+            a0, a1 = ab[1, i], ab[0, i + 1]
+            row0, row1 = dense[src - h], dense[src + 1 - h]
+            for j in range(p):
+                out[r, j] = a0 * row0[j] + a1 * row1[j]
+            continue
+        for j in range(p):
+            out[r, j] = 0.0
         for k in range(min(u, n - 1 - i) + 1):
             a = ab[u - k, i + k]
             src = i + k - col_offset
-            for j in range(p):
-                out[r, j] += a * dense[src, j]
-    return out
+            if src < h:
+                for j in range(p):
+                    out[r, j] += a * head[src, j]
+            else:
+                for j in range(p):
+                    out[r, j] += a * dense[src - h, j]

@@ -39,6 +39,13 @@ def affine_lift(g0: float, g1: float) -> tuple[PointFunction, PointFunction, Poi
     return (lambda x: g0 + slope * x[:, 0], lambda x: np.full_like(x, slope), lambda x: np.zeros(x.shape[0]))
 
 
+def _equal(a, b) -> bool:
+    """Two operator arguments (arrays, scalars or None) are the same values."""
+    if a is None or b is None:
+        return a is None and b is None
+    return np.shape(a) == np.shape(b) and np.array_equal(a, b)
+
+
 def _call(name: str, func: PointFunction | None, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """func(x) as a float array of ``shape``; ValueError naming ``name`` if missing or misshapen."""
     if func is None:
@@ -90,29 +97,70 @@ class HardDirichlet(Model):
         ll = _call("lift_laplacian", self.lift_laplacian, x, (m,)) if order >= 2 else None
         return lv, lg, ll
 
-    @property
-    def supports_halving(self) -> bool:
-        """:meth:`halving_fields` is available (the inner model has it)."""
-        return self.model.supports_halving
+    #: the last (points, coefficients) of :meth:`inner_operator` and its result
+    _operator_cache: tuple | None = None
 
-    def halving_fields(self, theta: np.ndarray, d: np.ndarray, s0: float, levels: int, x: np.ndarray,
-                       fields: tuple[str, ...] = ("value",)) -> dict[str, np.ndarray]:
-        """The requested fields of v at the grid line search's steps θ + s0 2⁻ᵏ d from the inner model's,
-        by the product rule with the fixed distance d(x) and lift ℓ(x): v = dN + ℓ, ∇v = N∇d + d∇N + ∇ℓ,
-        Δv = NΔd + 2∇d·∇N + dΔN + Δℓ. Arrays (K + 1, m[, dim])."""
+    @property
+    def batches_steps(self) -> bool:
+        """:meth:`operator_along` evaluates the steps together (the inner model's does)."""
+        return self.model.batches_steps
+
+    @property
+    def supports_operator(self) -> bool:
+        """:meth:`apply_operator` runs in one pass (the inner model's does)."""
+        return self.model.supports_operator
+
+    def inner_operator(self, x: np.ndarray, alpha=None, beta=None, gamma=None) -> tuple:
+        """(α′, β′, γ′, Lℓ) with L(dN + ℓ) = α′N + β′·∇N + γ′ΔN + Lℓ for L = α + β·∇ + γΔ (product rule,
+        d and ℓ fixed):  α′ = αd + β·∇d + γΔd,  β′ = βd + 2γ∇d,  γ′ = γd,  Lℓ = αℓ + β·∇ℓ + γΔℓ.
+        β′ and γ′ are None when they vanish; Lℓ is 0 without a lift. The last result is kept and returned
+        again for equal arguments (a training loop applies the same operator at the same points 3 times
+        per iteration)."""
+        key = (np.asarray(x), alpha, beta, gamma)
+        cached = self._operator_cache
+        if cached is not None and all(_equal(a, b) for a, b in zip(cached[0], key)):
+            return cached[1]
+        result = self._inner_operator(key[0], alpha, beta, gamma)
+        self._operator_cache = (tuple(None if a is None else np.array(a, dtype=float) for a in key), result)
+        return result
+
+    def _inner_operator(self, x, alpha, beta, gamma) -> tuple:
         x = check_points(x, self.n_inputs)
-        need = {"value"} | ({"grad"} if ("grad" in fields or "laplacian" in fields) else set()) | (set(fields) & {"laplacian"})
-        inner = self.model.halving_fields(theta, d, s0, levels, x, fields=tuple(sorted(need)))
-        dist, gd, ld = unit_distance(x[:, :self.dim])
-        lv, lg, ll = self._lift_fields(x[:, :self.dim], 2 if "laplacian" in fields else 1 if "grad" in fields else 0)
-        N = inner["value"]
-        out = {}
-        if "value" in fields:
-            out["value"] = dist * N + lv
-        if "grad" in fields:
-            out["grad"] = N[:, :, None] * gd + dist[:, None] * inner["grad"] + lg
-        if "laplacian" in fields:
-            out["laplacian"] = N * ld + 2.0 * np.einsum("md,kmd->km", gd, inner["grad"]) + dist * inner["laplacian"] + ll
+        xs = x[:, :self.dim]
+        dist, gd, ld = unit_distance(xs)
+        lv, lg, ll = self._lift_fields(xs, 2 if gamma is not None else 1 if beta is not None else 0)
+        a, b, g, lift = np.zeros(x.shape[0]), None, None, 0.0
+        if alpha is not None:
+            a = a + alpha * dist
+            lift = lift + alpha * lv
+        if beta is not None:
+            beta = np.broadcast_to(np.asarray(beta, dtype=float), xs.shape)
+            a = a + np.einsum("md,md->m", beta, gd)
+            b = beta * dist[:, None]
+            lift = lift + (np.einsum("md,md->m", beta, lg) if self.lift is not None else 0.0)
+        if gamma is not None:
+            gamma = np.broadcast_to(np.asarray(gamma, dtype=float), dist.shape)
+            a = a + gamma * ld
+            b = 2.0 * gamma[:, None] * gd + (b if b is not None else 0.0)
+            g = gamma * dist
+            lift = lift + gamma * ll
+        return a, b, g, lift
+
+    def apply_operator(self, theta, x, alpha=None, beta=None, gamma=None, jacobian: bool = False,
+                       out: np.ndarray | None = None):
+        """(L v, ∂(Lv)/∂θ) of v = dN + ℓ: the inner model's operator of :meth:`inner_operator`, plus Lℓ."""
+        a, b, g, lift = self.inner_operator(x, alpha, beta, gamma)
+        value, jac = self.model.apply_operator(theta, x, a, b, g, jacobian, out)
+        return value + lift, jac
+
+    def operator_along(self, theta: np.ndarray, d: np.ndarray, steps: np.ndarray, x: np.ndarray,
+                       alpha=None, beta=None, gamma=None) -> np.ndarray:
+        """L v at the line search's steps θ + s d (len(steps), m): the inner model's, for the operator of
+        :meth:`inner_operator` (its distance function and lift do not depend on θ)."""
+        a, b, g, lift = self.inner_operator(x, alpha, beta, gamma)
+        out = self.model.operator_along(theta, d, steps, x, a, b, g)
+        if np.any(lift):                                  # no lift (zero data): no pass
+            out += lift
         return out
 
     def evaluate(self, theta, x, order: int = 0, jacobian: bool = False) -> Evaluation:

@@ -7,7 +7,8 @@ The spatial derivatives are propagated forward with the values (forward mode in 
     Λ^l   = Δh^l      = σ″(a^l) ⊙ Σ_d (W^l g^{l−1}_d)² + σ′(a^l) ⊙ W^l Λ^{l−1},   Λ^0 = 0
     v = w·h^L + c_0,   ∂_d v = w·g^L_d,   Δv = w·Λ^L.
 
-The θ-Jacobian of each output (v, every ∂_d v, Δv) is one reverse sweep through this augmented
+The θ-Jacobian of each output (v, every ∂_d v, Δv, or a linear operator L v = α v + β·∇v + γΔv with
+coefficients per point: seeds α w, β_d w, γ w) is one reverse sweep through this augmented
 graph, vectorized over the points: with adjoints (h̄, ḡ_d, Λ̄) of a layer's outputs and
 A = W h + b, G_d = W g_d, Λ_A = W Λ the layer's linear parts,
 
@@ -16,6 +17,10 @@ A = W h + b, G_d = W g_d, Λ_A = W Λ the layer's linear parts,
     W̄ = Ā ⊗ h + Σ_d Ḡ_d ⊗ g_d + Λ̄_A ⊗ Λ,   b̄ = Ā,   (h̄, ḡ_d, Λ̄) ← Wᵀ(Ā, Ḡ_d, Λ̄_A).
 
 Parameters θ = (W¹, b¹, …, W^L, b^L, w, c_0), matrices row-major.
+
+Along a line θ + s δθ (the grid line search) every step is evaluated in the same batched pass
+(:meth:`MLP.operator_along`): layer l's weights W(s) = W + s δW for all steps at once, stacked matrix
+products, the first layer's preactivations affine in s.
 
 Parametric networks u(x, μ): with ``pde_inputs=k`` the input is (x, μ) ∈ R^{dim+k} and the
 spatial derivatives are taken in x only (g^0_d = e_d for the first ``dim`` inputs), so ∇ and Δ
@@ -26,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import activation as make_activation
-from .base import Evaluation, Model, check_points, check_theta, seeded_rng
+from .base import Evaluation, Model, check_points, check_theta, operator_coefficients, seeded_rng, single_field
 from .shallow import wanted_fields
 
 __all__ = ["MLP"]
@@ -120,6 +125,101 @@ class MLP(Model):
             out["laplacian"] = lap @ w
         out.update(self._jacobians(tape, (h, g, lap), w, x.shape[0], forward, want))
         return Evaluation(**out)
+
+    #: :meth:`apply_operator` differentiates L v in one reverse sweep
+    supports_operator = True
+
+    def apply_operator(self, theta, x, alpha=None, beta=None, gamma=None, jacobian: bool = False,
+                       out: np.ndarray | None = None):
+        """(L v, ∂(Lv)/∂θ) for L v = α v + β·∇v + γ Δv: one reverse sweep seeded with (α w, β_d w, γ w) instead
+        of one per field (module doc); γΔv or αv alone keeps that field's sweep."""
+        if single_field(alpha, beta, gamma) is not None:
+            return super().apply_operator(theta, x, alpha, beta, gamma, jacobian, out)
+        theta = check_theta(theta, self.n_params)
+        x = check_points(x, self.n_inputs)
+        m, dim = x.shape[0], self.dim
+        order = 2 if gamma is not None else 1 if beta is not None else 0
+        layers = self.layers(theta)
+        tape, (h, g, lap) = self._forward(layers, x, order)
+        w, c0 = layers[-1][0][0], layers[-1][1][0]
+        a, b, c = operator_coefficients(m, dim, alpha, beta, gamma)
+        # d(Lv)/d(output weights): α h + Σ_d β_d g_d + γ Λ
+        top = a[:, None] * h + (np.einsum("md,dmn->mn", b, g) if order >= 1 else 0.0) + (
+            c[:, None] * lap if order >= 2 else 0.0)
+        value = top @ w + a * c0
+        if not jacobian:
+            return value, None
+        p, n = self.n_params, w.size
+        J = out if out is not None else np.empty((m, p))
+        if out is not None and (out.shape != (m, p) or not out.flags.c_contiguous):
+            raise ValueError(f"out: must be a C-contiguous array of shape {(m, p)}")
+        gb = b.T[:, :, None] * w if order >= 1 else None
+        lb = c[:, None] * w if order >= 2 else None
+        self._backward(tape, a[:, None] * w, gb, lb, J)
+        J[:, p - n - 1: p - 1] = top
+        J[:, -1] = a
+        return value, J
+
+    #: :meth:`operator_along` evaluates all the steps in one batched pass
+    batches_steps = True
+    #: points per batched pass of :meth:`operator_along` (its arrays are steps × chunk × width)
+    ALONG_CHUNK = 128
+
+    def operator_along(self, theta: np.ndarray, d: np.ndarray, steps: np.ndarray, x: np.ndarray,
+                       alpha=None, beta=None, gamma=None) -> np.ndarray:
+        """L v = α v + β·∇v + γ Δv at θ + s d for every s in steps (len(steps), m), in batched passes over
+        chunks of points (the forward recursion of the module doc with a leading axis of steps)."""
+        theta, d = check_theta(theta, self.n_params), check_theta(d, self.n_params)
+        x = check_points(x, self.n_inputs)
+        steps = np.asarray(steps, dtype=float).reshape(-1)
+        if alpha is None and beta is None and gamma is None:
+            raise ValueError("operator_along: needs at least one of alpha, beta, gamma")
+        order = 2 if gamma is not None else 1 if beta is not None else 0
+        layers, dlayers = self.layers(theta), self.layers(d)
+        lines = [(W[None] + steps[:, None, None] * dW[None], b[None] + steps[:, None] * db[None])
+                 for (W, b), (dW, db) in zip(layers, dlayers)]
+        first = (layers[0], dlayers[0], steps)
+        m = x.shape[0]
+        coefs = [None if c is None else np.broadcast_to(np.asarray(c, dtype=float), (m, self.dim) if i == 1 else (m,))
+                 for i, c in enumerate((alpha, beta, gamma))]
+        out = np.empty((steps.size, m))
+        for lo in range(0, m, self.ALONG_CHUNK):
+            hi = min(m, lo + self.ALONG_CHUNK)
+            out[:, lo:hi] = self._along_chunk(lines, first, x[lo:hi], order,
+                                              *[None if c is None else c[lo:hi] for c in coefs])
+        return out
+
+    def _along_chunk(self, lines, first, x, order, alpha, beta, gamma) -> np.ndarray:
+        """L v at the steps for one chunk of points; lines = [(W(s) (K, n_out, n_in), b(s) (K, n_out))],
+        first = ((W¹, b¹), (δW¹, δb¹), steps): the first layer's preactivations z + s δz."""
+        dim = self.dim
+        (W1, b1), (dW1, db1), steps = first
+        A = (x @ W1.T + b1)[None] + steps[:, None, None] * (x @ dW1.T + db1)[None]   # (K, m, n)
+        s = self.activation(A, order)
+        h = s[0]
+        G = (np.ascontiguousarray(lines[0][0][:, :, :dim].transpose(2, 0, 1))[:, :, None, :]
+             if order >= 1 else None)                                          # ∂A/∂x_d: (dim, K, 1, n)
+        g = s[1] * G if order >= 1 else None
+        lap = s[2] * np.sum(G * G, axis=0) if order >= 2 else None
+        for W, b in lines[1:-1]:
+            WT = W.transpose(0, 2, 1)
+            A = np.matmul(h, WT) + b[:, None, :]
+            G = np.matmul(g, WT) if order >= 1 else None
+            LA = np.matmul(lap, WT) if order >= 2 else None
+            s = self.activation(A, order)
+            h = s[0]
+            g = s[1] * G if order >= 1 else None
+            if order >= 2:
+                lap = s[2] * np.sum(G * G, axis=0) + s[1] * LA
+        w, c0 = lines[-1][0][:, 0, :], lines[-1][1][:, 0]                    # (K, n), (K,)
+        value = 0.0
+        if gamma is not None:
+            value = value + gamma * np.einsum("kmn,kn->km", lap, w)
+        if beta is not None:
+            value = value + np.einsum("md,dkmn,kn->km", beta, g, w)
+        if alpha is not None:
+            value = value + alpha * (np.einsum("kmn,kn->km", h, w) + c0[:, None])
+        return value
 
     def _jacobians(self, tape, top, w, m, order, want) -> dict[str, np.ndarray]:
         """One reverse sweep per requested output (v, each ∂_d v, Δv), seeded with its adjoint,

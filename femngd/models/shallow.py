@@ -16,8 +16,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..kernels.elementwise import tanh_halving_fields
+from ..kernels.tanh_operator import tanh_operator, tanh_operator_halving
 from .activations import activation as make_activation
-from .base import Evaluation, Model, check_points, check_theta, seeded_rng
+from .base import Evaluation, Model, check_points, check_theta, operator_coefficients, seeded_rng, single_field
 
 __all__ = ["ShallowNetwork", "FIELDS", "wanted_fields"]
 
@@ -152,6 +153,62 @@ class ShallowNetwork(Model):
             result["value"] = result["value"] + (c0 + s * dc0)[:, None]
         return result
 
+    @property
+    def supports_operator(self) -> bool:
+        """:meth:`apply_operator` runs in one pass (tanh networks)."""
+        return self.activation.name == "tanh"
+
+    @property
+    def batches_steps(self) -> bool:
+        """:meth:`operator_along` evaluates halving steps together (tanh networks)."""
+        return self.activation.name == "tanh"
+
+    def apply_operator(self, theta, x, alpha=None, beta=None, gamma=None, jacobian: bool = False,
+                       out: np.ndarray | None = None):
+        """(L v, ∂(Lv)/∂θ) for L v = α v + β·∇v + γ Δv (see :meth:`Model.apply_operator`).
+
+        tanh networks with β, or with α and γ: one pass over (point, neuron) pairs writing each Jacobian row
+        once (:func:`femngd.kernels.tanh_operator.tanh_operator`). γΔv or αv alone keeps that field's path
+        (Poisson's Laplacian Jacobian, the boundary values), as does any other activation.
+        """
+        if not self.supports_operator or single_field(alpha, beta, gamma) is not None:
+            return super().apply_operator(theta, x, alpha, beta, gamma, jacobian, out)
+        theta = check_theta(theta, self.n_params)
+        x = check_points(x, self.dim)
+        W, b, c, c0 = self.unpack(theta)
+        return tanh_operator(x, W, b, c, c0 if self.output_bias else None, *operator_coefficients(x.shape[0], self.dim, alpha, beta, gamma),
+                             jacobian=jacobian, out=out)
+
+    def operator_along(self, theta: np.ndarray, d: np.ndarray, steps: np.ndarray, x: np.ndarray,
+                       alpha=None, beta=None, gamma=None) -> np.ndarray:
+        """L v at θ + s_k d (len(steps), m), L v = α v + β·∇v + γ Δv; halving steps s_k = s0 2⁻ᵏ of a tanh network
+        all at once, other steps one by one (:meth:`Model.operator_along`).
+
+        With W(s) = W + s δW, c(s) = c + s δc:  L v = Σ c_i(s)[α σ + (β·W_i(s)) σ′ + γ|W_i(s)|² σ″] + α c_0(s),
+        all steps from one doubling recursion per neuron and point
+        (:func:`femngd.kernels.tanh_operator.tanh_operator_halving`); γΔv or αv alone from that field
+        (:meth:`halving_fields`).
+        """
+        steps = np.asarray(steps, dtype=float)
+        if not (self.batches_steps and _halving(steps)):
+            return super().operator_along(theta, d, steps, x, alpha, beta, gamma)
+        s0, levels = steps[0], steps.size - 1
+        single = single_field(alpha, beta, gamma)
+        if single is not None:
+            field, coef = single
+            return coef * self.halving_fields(theta, d, s0, levels, x, fields=(field,))[field]
+        theta, d = check_theta(theta, self.n_params), np.asarray(d, dtype=float)
+        x = check_points(x, self.dim)
+        (W, b, c, c0), (dW, db, dc, dc0) = self.unpack(theta), self.unpack(d)
+        alpha, beta, gamma = operator_coefficients(x.shape[0], self.dim, alpha, beta, gamma)
+        cs = c + steps[:, None] * dc                                    # c_i(s_k)   (K+1, n)
+        Ws = W + steps[:, None, None] * dW
+        out = tanh_operator_halving(x, W, b, dW, db, s0, cs, steps[:, None] * cs, cs * np.sum(Ws * Ws, axis=2),
+                                    alpha, beta, gamma)
+        if self.output_bias:
+            out += (c0 + steps * dc0)[:, None] * alpha
+        return out
+
     def _blocks(self, J: np.ndarray, bias: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Views (dW (m, width, dim), db, dc) into a Jacobian J (m, p); sets the c_0 column."""
         n, d = self.width, self.dim
@@ -204,6 +261,11 @@ class ShallowNetwork(Model):
         db[...] = cs3
         np.multiply(sig[2], sq, out=dc)
         return J
+
+
+def _halving(steps: np.ndarray) -> bool:
+    """steps = s0 2⁻ᵏ, k = 0…K (K ≥ 1, s0 > 0): the grid line search's."""
+    return steps.ndim == 1 and steps.size > 1 and steps[0] > 0 and np.array_equal(steps[1:], 0.5 * steps[:-1])
 
 
 FIELDS = ("value", "grad", "laplacian", "dvalue", "dgrad", "dlaplacian")

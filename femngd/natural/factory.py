@@ -184,7 +184,8 @@ def _mean_weights(x: np.ndarray, total: float = 1.0) -> np.ndarray:
 
 @LOSSES.register("strong-residual", doc="½ Σ w R², R = −εΔv + b·∇v − f at points (+ a boundary penalty)")
 def _strong_residual(problem, space, model, metric: str = "l2", bc: str = "hard", points: str = "quadrature",
-                     samples: int | None = None, penalty: float = 1.0, grid: int | None = None, seed: int = 0):
+                     samples: int | None = None, penalty: float = 1.0, grid: int | None = None, gram: str = "auto",
+                     seed: int = 0):
     if isinstance(model, FECoefficients):
         raise ValueError("model: FE coefficients need an FE loss (l2, fe-residual, fe-residual-dual), not "
                          "strong-residual")
@@ -209,12 +210,12 @@ def _strong_residual(problem, space, model, metric: str = "l2", bc: str = "hard"
         y = y if points == "grid" else space.dof_locations[space.boundary_dofs]
         boundary = (y, _mean_weights(y, penalty))
     if points == "grid":
-        return StrongResidual(problem, model, x, _mean_weights(x), boundary=boundary, metric=metric, seed=seed)
+        return StrongResidual(problem, model, x, _mean_weights(x), boundary=boundary, metric=metric, gram=gram)
     if points == "quadrature":
         x, w = space.quadrature()
-        return StrongResidual(problem, model, x, w, boundary=boundary, metric=metric)
+        return StrongResidual(problem, model, x, w, boundary=boundary, metric=metric, gram=gram)
     return StrongResidual(problem, model, sampler=points, samples=samples, boundary=boundary, metric=metric,
-                          seed=seed)
+                          seed=seed, gram=gram)
 
 
 @LOSSES.register("kl", doc="∫ u log(u/v) − u + v for densities, v = exp(n_θ) > 0 (1D)")
@@ -237,8 +238,9 @@ def build_objective(problem: AdvectionDiffusion, space: FESpace | None, model: M
     uniform grid (``points="grid"``, ``grid`` interior points per direction, 28 by default), with a boundary penalty of
     weight ``penalty`` unless the model has the hard wrapper. ``target`` (l2 loss): "galerkin" (default),
     "exact" (interpolated) or interior values. KL: the model is the log-density n_θ, v = exp(n_θ) > 0, so
-    it must be unconstrained (``bc="interior"``). ``seed`` (the run's) seeds the losses that draw points and
-    is not passed to the others.
+    it must be unconstrained (``bc="interior"``). ``gram`` (strong residual): "auto" (the m × m kernel form when
+    there are fewer points than parameters), "dense" or "kernel" (:mod:`femngd.natural.kernel_gram`). ``seed``
+    (the run's) seeds the losses that draw points and is not passed to the others.
     """
     if not isinstance(model, Model):
         raise ValueError(f"model: expected a Model (see build_model), got {type(model).__name__}")

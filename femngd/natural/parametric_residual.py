@@ -42,6 +42,7 @@ class ParametricResidual(StrongResidual):
             the points having dim + 1 columns (x, t); the residual weights are w_q ω(ε_q)² (the
             ``l2`` metric keeps the volume weights w_q).
         weighting: "eps" (ω = ε) or "none" (ω = 1).
+        gram: as for :class:`StrongResidual`.
 
     The boundary condition must be built into the model (no boundary penalty).
     """
@@ -50,13 +51,14 @@ class ParametricResidual(StrongResidual):
 
     def __init__(self, family: ProblemFamily, model: Model, points: np.ndarray | str | None = None,
                  weights: np.ndarray | None = None, sampler: str = "random", samples: int = 1000,
-                 metric: str = "gauss-newton", seed: int = 0, pool: int = 20, weighting: str = "eps"):
+                 metric: str = "gauss-newton", seed: int = 0, pool: int = 20, weighting: str = "eps",
+                 gram: str = "auto"):
         if weighting not in WEIGHTINGS:
             raise ValueError(f"weighting: must be one of {', '.join(WEIGHTINGS)}, got {weighting!r}")
         if model.pde_inputs != 1:
             raise ValueError(f"model: a parametric model takes (x, t) (one PDE input), got {model!r}")
         self.weighting = weighting
-        super().__init__(family, model, points, weights, sampler, samples, None, metric, seed, pool)
+        super().__init__(family, model, points, weights, sampler, samples, None, metric, seed, pool, gram=gram)
 
     def __repr__(self) -> str:
         return f"ParametricResidual({self.problem.label()}, weighting={self.weighting!r}, model={self.model!r})"

@@ -111,6 +111,8 @@ class StrongResidual(TangentObjective):
             ½ penalty Σ ω_b (v − g)²(y_b) (weights default 1/m_b when None).
         metric: "gauss-newton", "l2" or "h1".
         seed: seed of the first sample (random/optimal samplers).
+        gram: how the Gram matrix is held: "auto" (the m × m kernel form, Woodbury, when there are fewer
+            coordinates than parameters), "dense" or "kernel" (:mod:`femngd.natural.kernel_gram`).
     """
 
     #: θ_k of the last :meth:`remember`: the adaptive samplers' density is taken there
@@ -122,13 +124,14 @@ class StrongResidual(TangentObjective):
                  weights: np.ndarray | None = None, sampler: str = "fixed", samples: int = 100,
                  boundary: tuple | None = None, metric: str = "gauss-newton",
                  seed: int = 0, pool: int = 20, *, eps: float | None = None, velocity: Any = None,
-                 source: Callable | None = None, dirichlet: Callable | None = None):
+                 source: Callable | None = None, dirichlet: Callable | None = None, gram: str = "auto"):
         if isinstance(points, str):
             sampler, points = points, None
         if metric not in METRICS:
             raise ValueError(f"metric: must be one of {', '.join(METRICS)}, got {metric!r}")
         if sampler not in SAMPLERS:
             raise ValueError(f"points: sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
+        self._set_gram_form(gram)
         problem = _problem_data(problem, model.dim, eps, velocity, source, dirichlet, self.problem_attributes)
         if model.dim != problem.dim:
             raise ValueError(f"model: a {model.dim}D model for a {problem.dim}D problem")
@@ -253,8 +256,12 @@ class StrongResidual(TangentObjective):
         return self.model.evaluate(theta, x, order=order, jacobian=jacobian)
 
     def _pde(self, theta, jacobian: bool, out: np.ndarray | None = None):
-        """R = −εΔv + b·∇v − f at the interior points, and ∂R/∂θ (m, p) if ``jacobian``
-        (written into ``out`` when given: the scaling by −ε is the copy)."""
+        """R = −εΔv + b·∇v − f at the interior points, and ∂R/∂θ (m, p) if ``jacobian`` (written into
+        ``out`` when given). Models with a one-pass operator (shallow tanh networks, also inside the
+        hard-constraint wrapper) apply L = b·∇ − εΔ directly."""
+        if getattr(self.model, "supports_operator", False):
+            Lv, dR = self.model.apply_operator(theta, self.points, None, self.velocity, -self.point_eps, jacobian, out)
+            return Lv - self.source, dR
         fields = {"laplacian", "dlaplacian"} | ({"grad", "dgrad"} if self.velocity is not None else set())
         ev = self._evaluate(theta, self.points, 2, jacobian, fields)
         R = -self.point_eps * ev.laplacian - self.source
@@ -263,7 +270,7 @@ class StrongResidual(TangentObjective):
             R += np.einsum("md,md->m", self.velocity, ev.grad)
             if jacobian:
                 dR += np.einsum("md,mdp->mp", self.velocity, ev.dgrad)
-        return ev, R, dR
+        return R, dR
 
     def _boundary(self, theta, jacobian: bool):
         """B = v − g at the boundary points, and ∂B/∂θ (m_b, p) if ``jacobian``."""
@@ -281,7 +288,7 @@ class StrongResidual(TangentObjective):
         """(R, B) stacked, and their Jacobian (m + m_b, p) if ``jacobian``."""
         m = len(self.points)
         D = np.empty((m + (0 if self.boundary is None else len(self.boundary[0])), self.n_params)) if jacobian else None
-        _, R, _ = self._pde(theta, jacobian, out=None if D is None else D[:m])
+        R, _ = self._pde(theta, jacobian, out=None if D is None else D[:m])
         B, dB = self._boundary(theta, jacobian)
         if jacobian:
             D[m:] = dB
@@ -293,24 +300,19 @@ class StrongResidual(TangentObjective):
         return 0.5 * float(self._loss_weights() @ (r * r))
 
     def losses_along(self, theta: np.ndarray, d: np.ndarray, steps: np.ndarray) -> np.ndarray:
-        """[L(θ + s d) for s in steps]; for halving steps s_k = s0 2⁻ᵏ and a model with
-        ``halving_fields`` (shallow tanh networks, also inside the hard-constraint wrapper) all at once,
-        advection included (same values to rounding, a fraction of the cost)."""
-        steps = np.asarray(steps, dtype=float)
-        halving = (steps.size > 1 and steps[0] > 0 and np.array_equal(steps[1:], 0.5 * steps[:-1])
-                   and self.model.supports_halving)
-        if not halving:
+        """[L(θ + s d) for s in steps]; all at once for models with ``batches_steps`` (shallow tanh networks on
+        halving steps, MLPs, also inside the hard-constraint wrapper), advection included (same values to
+        rounding, a fraction of the cost)."""
+        if not self.model.batches_steps:
             return super().losses_along(theta, d, steps)
-        levels = steps.size - 1
-        fields = self.model.halving_fields(theta, d, steps[0], levels, self.points,
-                                           fields=("laplacian",) if self.velocity is None else ("grad", "laplacian"))
-        R = -self.point_eps * fields["laplacian"] - self.source
-        if self.velocity is not None:
-            R += np.einsum("kmd,md->km", fields["grad"], self.velocity)
-        losses = 0.5 * (R * R) @ self.residual_weights
+        steps = np.asarray(steps, dtype=float)
+        R = self.model.operator_along(theta, d, steps, self.points, None, self.velocity, -self.point_eps)
+        R -= self.source
+        R *= R
+        losses = 0.5 * (R @ self.residual_weights)
         if self.boundary is not None:
             by, bw, g = self.boundary
-            B = self.model.halving_fields(theta, d, steps[0], levels, by)["value"] - g
+            B = self.model.operator_along(theta, d, steps, by, 1.0) - g
             losses += 0.5 * (B * B) @ bw
         return losses
 
@@ -318,6 +320,10 @@ class StrongResidual(TangentObjective):
         r, D = self.coordinates(theta) if self.metric == "gauss-newton" else self.residuals(theta, True)
         wr = self._loss_weights() * r
         return 0.5 * float(wr @ r), D.T @ wr
+
+    def metric_gradient_coordinates(self, phi):
+        """Gauss–Newton: ∇L = Dᵀ W r with the residuals r = Φ themselves."""
+        return phi if self.metric == "gauss-newton" else None
 
     def gauss_newton_gram(self, theta):
         _, D = self.residuals(theta, True)

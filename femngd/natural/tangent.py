@@ -7,6 +7,11 @@ values (FE L2/H1 metrics), point values and gradients (point L2/H1 metrics), or 
     G = Dᵀ X D,    cross_gram(θ') = D(θ)ᵀ X D(θ'),    pullback_difference(θ') = D(θ)ᵀ X (Φ(θ) − Φ(θ')).
 
 Subclasses supply Φ, D, how X acts, and the loss with its gradient.
+
+With a diagonal metric and fewer coordinates than parameters (N < p) the Gram matrix is held as a
+:class:`~femngd.natural.kernel_gram.KernelGram` (G = WᵀW, W = X^{1/2}D; solves through the N × N kernel W Wᵀ), with
+the gradient (Gauss–Newton: ∇L = Dᵀ X Φ) and the momentum transports registered in range form
+(``gram_form``: "auto", the default; "dense" or "kernel" to choose).
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ import scipy.sparse as sp
 from ..kernels import gram as sparse_gram
 from ..registry import Registry
 from ..kernels import point_gram
+from .kernel_gram import GRAM_FORMS, KernelGram, RangeProduct
 from .objective import Linearization, Objective
 
 __all__ = ["TangentObjective", "METRICS"]
@@ -49,6 +55,30 @@ class TangentObjective(Objective):
 
     def gradient(self, theta: np.ndarray) -> np.ndarray:
         return self.loss_and_gradient(theta)[1]
+
+    #: how :meth:`linearize` holds G: "auto" (a KernelGram when a diagonal metric has fewer coordinates than
+    #: parameters), "dense" (always p × p), "kernel" (always a KernelGram; diagonal metrics only)
+    gram_form = "auto"
+
+    def metric_gradient_coordinates(self, phi: np.ndarray) -> np.ndarray | None:
+        """y with ∇_θL = Dᵀ X y when the gradient lies in the metric's coordinates (Gauss–Newton: y = Φ, the
+        weighted residuals), else None (a KernelGram then solves it with the dense matrix)."""
+        return None
+
+    def _set_gram_form(self, gram: str) -> None:
+        if gram not in GRAM_FORMS:
+            raise ValueError(f"gram: must be one of {', '.join(GRAM_FORMS)}, got {gram!r}")
+        self.gram_form = gram
+
+    def _kernel_form(self, X, D: np.ndarray) -> bool:
+        """Hold G as a KernelGram (see ``gram_form``)?"""
+        diagonal = isinstance(X, np.ndarray) and X.ndim == 1 and bool(np.all(X >= 0))
+        if self.gram_form == "kernel" and not diagonal:
+            raise ValueError("gram: the kernel form needs a non-negative diagonal metric (point objectives); "
+                             "use 'auto' or 'dense'")
+        if self.gram_form == "dense" or not diagonal:
+            return False
+        return self.gram_form == "kernel" or D.shape[0] < D.shape[1]
 
     #: bumped whenever the points change (stochastic objectives), invalidating the cache
     _points_version: int = 0
@@ -83,6 +113,8 @@ class TangentObjective(Objective):
         return X(Y)
 
     def _gram(self, X, D: np.ndarray) -> np.ndarray:
+        if self._kernel_form(X, D):
+            return KernelGram(D, np.sqrt(X))
         if isinstance(X, np.ndarray):
             return point_gram(D, X)
         if sp.issparse(X):
@@ -95,6 +127,8 @@ class TangentObjective(Objective):
         loss, grad = self.loss_and_gradient(theta)
         phi, D = self.coordinates(theta, jacobian=True)
         X = self.metric_matrix(phi)
+        if self._kernel_form(X, D):
+            return self._linearize_kernel(theta, loss, grad, phi, D, X)
         XD = None
 
         def xd():
@@ -112,3 +146,24 @@ class TangentObjective(Objective):
         return Linearization(theta=np.array(theta, dtype=float), loss=float(loss), grad=grad,
                              gram=self._gram(X, D), cross_gram=cross_gram,
                              pullback_difference=pullback_difference)
+
+    def _linearize_kernel(self, theta, loss, grad, phi, D, X) -> Linearization:
+        """The linearization with G = WᵀW held by W = X^{1/2}D (a KernelGram); the gradient and the
+        transports are registered with it in range form (Wᵀ z), so the solves go through the kernel."""
+        sx = np.sqrt(X)
+        gram = KernelGram(D, sx)
+        y = self.metric_gradient_coordinates(phi)
+        if y is not None:
+            gram.register(grad, sx * y)
+
+        def cross_gram(theta_prev: np.ndarray) -> RangeProduct:
+            return RangeProduct(gram, self.coordinates(theta_prev, jacobian=True)[1])
+
+        def pullback_difference(theta_prev: np.ndarray) -> np.ndarray:
+            z = sx * (phi - self.coordinates(theta_prev, jacobian=False)[0])
+            v = gram.transpose_times(z)
+            gram.register(v, z)
+            return v
+
+        return Linearization(theta=np.array(theta, dtype=float), loss=float(loss), grad=grad, gram=gram,
+                             cross_gram=cross_gram, pullback_difference=pullback_difference)

@@ -6,7 +6,9 @@ From the linearization at θ (loss, ∇L, Gram G) and the momentum state:
 * :class:`Gradient`  d = −∇L, the parameter-space gradient
 * :class:`Spring`    d_k = −(G_k + λI)⁻¹(∇L − λμ d_{k−1}), SPRING's regularized momentum direction
                      (Goldshlager, Abrahamsen, Lin 2024): μ the momentum β, λ = ``damping`` absolute,
-                     solved by Tikhonov with that absolute shift (so it reports rank and condition)
+                     solved by Tikhonov with that absolute shift (so it reports rank and condition); with
+                     fewer points than parameters (a KernelGram G = WᵀW, ∇L = Wᵀz) in the push-through form
+                     φ_k = μφ_{k−1} + Wᵀ(K + λI)⁻¹(z − μWφ_{k−1}), φ = −d, an m × m solve (DESIGN §11)
 
 ``natural`` says whether the direction is preconditioned by the metric Gram: ``momentum="auto"`` then
 tunes (α, β) to the spectrum of G⁺G_H, else to that of G_H itself.
@@ -15,8 +17,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..natural.kernel_gram import KernelGram
 from ..natural.objective import Linearization
 from ..natural.solve import GramSolver
+from ..natural.sparse_gram import SparseGram
 from .momentum import MomentumState, Solve
 
 __all__ = ["Direction", "Natural", "Gradient", "Spring"]
@@ -64,5 +68,16 @@ class Spring(Direction):
         return f"Spring(damping={self.damping:g})"
 
     def __call__(self, lin, state, solve):
-        rhs = lin.grad if state.d_prev is None else lin.grad - self.damping * state.beta_k() * state.d_prev
-        return -solve(lin.gram, rhs, self.solver)
+        G, mu = lin.gram, state.beta_k()
+        z = G.coordinates(lin.grad) if isinstance(G, KernelGram) else None
+        if z is None:
+            G = np.asarray(G) if isinstance(G, SparseGram) else G     # the shift is SPRING's: FE Grams densely
+            rhs = lin.grad if state.d_prev is None else lin.grad - self.damping * mu * state.d_prev
+            return -solve(G, rhs, self.solver)
+        if state.d_prev is None:
+            return -solve(G, lin.grad, self.solver)
+        phi_prev = -state.d_prev
+        y = z - mu * G.times(phi_prev)               # (G + λI)⁻¹Wᵀy = Wᵀ(K + λI)⁻¹y: registered, solved through K
+        rhs = G.transpose_times(y)
+        G.register(rhs, y)
+        return -(solve(G, rhs, self.solver) + mu * phi_prev)
