@@ -47,9 +47,9 @@ from .fem.families import FAMILY_NAMES
 from .models.base import check_seed
 from .natural.fe_objectives import probe_matrices
 
-__all__ = ["Observations", "read_observations", "synthetic_observations", "InverseResult", "estimate_eps",
+__all__ = ["Observations", "read_observations", "synthetic_observations", "Estimate", "estimate_eps",
            "fe_least_squares", "constrained_variance", "cramer_rao_std", "gauss_newton_path",
-           "synthetic_observations_2d", "estimate_direction", "fe_least_squares_direction", "DirectionResult",
+           "synthetic_observations_2d", "estimate_direction", "fe_least_squares_direction",
            "corner_layer_source", "EPS_BOUNDS", "START_GRID"]
 
 #: the ε range searched by both methods
@@ -279,12 +279,13 @@ def gauss_newton_path(fe: _Constraint, data: Observations, q0: float, iterations
 
 
 @dataclass
-class InverseResult:
-    """An estimate of ε with its uncertainty and cost (:func:`estimate_eps`, :func:`fe_least_squares`)."""
+class Estimate:
+    """An estimated parameter (ε, or the direction of b in degrees) with its standard deviation, 95% interval,
+    the estimated noise level and the cost (:func:`estimate_eps`, :func:`estimate_direction` and their anchors)."""
 
-    eps_estimate: float
-    eps_std: float
-    eps_interval: tuple[float, float]
+    value: float
+    std: float
+    interval: tuple[float, float]
     noise_estimate: float
     iterations: int
     seconds: float
@@ -292,21 +293,22 @@ class InverseResult:
     message: str = ""
     history: dict = field(default_factory=dict)
 
-    def covers(self, eps: float) -> bool:
-        """Whether the 95% interval contains ``eps``."""
-        return self.eps_interval[0] <= eps <= self.eps_interval[1]
+    def covers(self, truth: float) -> bool:
+        """Whether the 95% interval contains ``truth``."""
+        return self.interval[0] <= truth <= self.interval[1]
 
 
-def _result(eps: float, std_s: float, sigma: float, iterations: int, seconds: float, method: str, **extra):
+def _eps_estimate(s: float, std_s: float, sigma: float, iterations: int, seconds: float, method: str,
+                  **extra) -> Estimate:
+    """ε̂ = e^ŝ, std(ε̂) ≈ ε̂ std(ŝ), the interval ε̂ exp(±1.96 std(ŝ))."""
+    eps = math.exp(s)
     half = min(Z95 * std_s, 700.0)          # a flat misfit (std(ŝ) huge) gives an interval as wide as floats allow
-    return InverseResult(eps, eps * std_s, (eps * math.exp(-half), eps * math.exp(half)), sigma,
-                         iterations, seconds, method, **extra)
-
-
+    return Estimate(eps, eps * std_s, (eps * math.exp(-half), eps * math.exp(half)), sigma, iterations, seconds,
+                    method, **extra)
 
 
 def estimate_eps(observations: Observations, problem: str = "layer_1d", n: int = 256, eps0: float | None = None,
-                 iterations: int = 50, tol: float = 1e-10) -> InverseResult:
+                 iterations: int = 50, tol: float = 1e-10) -> Estimate:
     """ε̂, its uncertainty and cost by Gauss–Newton natural gradient on (U, s) (module doc).
 
     Args:
@@ -316,26 +318,39 @@ def estimate_eps(observations: Observations, problem: str = "layer_1d", n: int =
 
     Example:
         >>> data = synthetic_observations(0.1, noise=0.0, points=50, seed=0)
-        >>> round(estimate_eps(data, n=64).eps_estimate, 4)
+        >>> round(estimate_eps(data, n=64).value, 4)
         0.1
     """
     start = time.perf_counter()
     fe = _Diffusion(problem, n, observations.x)
     if eps0 is None:
-        eps0 = min(START_GRID, key=lambda eps: next(gauss_newton_path(fe, observations, math.log(eps), 0, tol))[3])
+        s0 = _best_start(fe, observations, [math.log(eps) for eps in START_GRID])
     elif not (math.isfinite(eps0) and EPS_BOUNDS[0] <= eps0 <= EPS_BOUNDS[1]):
         raise ValueError(f"eps0: must lie in [{EPS_BOUNDS[0]:g}, {EPS_BOUNDS[1]:g}], got {eps0}")
-    path = list(gauss_newton_path(fe, observations, math.log(eps0), iterations, tol))
-    lu, U, s, _ = path[-1]
-    seconds = time.perf_counter() - start
-    std_s, sigma = fe.std(lu, U, s, observations)
+    else:
+        s0 = math.log(eps0)
+    s, std_s, sigma, steps, message, path = _gauss_newton(fe, observations, s0, iterations, tol, MAX_LOG_STEP)
+    return _eps_estimate(s, std_s, sigma, steps, time.perf_counter() - start, "gauss-newton", message=message,
+                         history={"eps": [math.exp(p[2]) for p in path], "loss": [p[3] for p in path]})
+
+
+def _best_start(fe: _Constraint, observations: Observations, grid) -> float:
+    """The q of ``grid`` whose discrete solution fits the data best (one solve each)."""
+    return min(grid, key=lambda q: next(gauss_newton_path(fe, observations, q, 0, 0.0))[3])
+
+
+def _gauss_newton(fe: _Constraint, observations: Observations, q0: float, iterations: int, tol: float,
+                  max_step: float):
+    """The Gauss–Newton path from q₀ to its end: (q̂, std(q̂), σ̂, steps, message, path)."""
+    path = list(gauss_newton_path(fe, observations, q0, iterations, tol, max_step))
+    lu, U, q, _ = path[-1]
+    std, sigma = fe.std(lu, U, q, observations)
     steps = len(path) - 1
     message = f"{'converged' if steps < iterations else 'stopped'} after {steps} Gauss-Newton steps"
-    return _result(math.exp(s), std_s, sigma, steps, seconds, "gauss-newton", message=message,
-                   history={"eps": [math.exp(p[2]) for p in path], "loss": [p[3] for p in path]})
+    return q, std, sigma, steps, message, path
 
 
-def fe_least_squares(observations: Observations, problem: str = "layer_1d", n: int = 256) -> InverseResult:
+def fe_least_squares(observations: Observations, problem: str = "layer_1d", n: int = 256) -> Estimate:
     """The classical anchor: min_s ½ Σ (P u_h(e^s) − u)²/m by scipy's bounded Brent search over
     s ∈ ln EPS_BOUNDS, one Galerkin solve (assembly included) per evaluation, on the same P2 space."""
     from scipy.optimize import minimize_scalar
@@ -354,7 +369,7 @@ def fe_least_squares(observations: Observations, problem: str = "layer_1d", n: i
     fe = _Diffusion(problem, n, observations.x)
     lu = fe.factor(found.x)
     std_s, sigma = fe.std(lu, lu.solve(fe.F), found.x, observations)
-    return _result(math.exp(found.x), std_s, sigma, int(found.nfev), seconds, "fe-least-squares",
+    return _eps_estimate(found.x, std_s, sigma, int(found.nfev), seconds, "fe-least-squares",
                    message=str(found.message))
 
 
@@ -390,33 +405,15 @@ def _check_angle(angle_deg: float) -> float:
     return math.radians(angle_deg)
 
 
-@dataclass
-class DirectionResult:
-    """An estimate of the direction φ of b in degrees, its uncertainty and cost (:func:`estimate_direction`)."""
-
-    angle_estimate: float
-    angle_std: float
-    angle_interval: tuple[float, float]
-    noise_estimate: float
-    iterations: int
-    seconds: float
-    method: str
-    message: str = ""
-    history: dict = field(default_factory=dict)
-
-    def covers(self, angle: float) -> bool:
-        """Whether the 95% interval contains ``angle`` (degrees)."""
-        return self.angle_interval[0] <= angle <= self.angle_interval[1]
-
-
-def _direction_result(phi: float, std: float, sigma: float, iterations: int, seconds: float, method: str, **extra):
+def _angle_estimate(phi: float, std: float, sigma: float, iterations: int, seconds: float, method: str,
+                    **extra) -> Estimate:
+    """φ̂ and its std in degrees, the interval φ̂ ± 1.96 std."""
     deg, half = math.degrees(phi), math.degrees(Z95 * std)
-    return DirectionResult(deg, math.degrees(std), (deg - half, deg + half), sigma, iterations, seconds, method,
-                           **extra)
+    return Estimate(deg, math.degrees(std), (deg - half, deg + half), sigma, iterations, seconds, method, **extra)
 
 
 def estimate_direction(observations: Observations, eps: float, n: int = 48, angle0: float | None = None,
-                       iterations: int = 50, tol: float = 1e-10, speed: float = SPEED) -> DirectionResult:
+                       iterations: int = 50, tol: float = 1e-10, speed: float = SPEED) -> Estimate:
     """φ̂ (degrees), the direction of b = |b|(cos φ, sin φ) with ε and |b| known, by Gauss–Newton natural gradient
     on (U, φ) along A(φ)U = F (P2 on n × n squares), with its uncertainty Var(φ̂) = σ̂²/‖P dU/dφ‖² (module doc).
 
@@ -425,22 +422,14 @@ def estimate_direction(observations: Observations, eps: float, n: int = 48, angl
     if observations.x.shape[1] != 2:
         raise ValueError(f"data: the direction of b is a 2D unknown; the points are {observations.x.shape[1]}D")
     fe = _Direction(eps, n, observations.x, speed)
-    if angle0 is None:
-        phi0 = min(ANGLE_START_GRID, key=lambda q: next(gauss_newton_path(fe, observations, q, 0, tol))[3])
-    else:
-        phi0 = _check_angle(angle0)
-    path = list(gauss_newton_path(fe, observations, phi0, iterations, tol, MAX_ANGLE_STEP))
-    lu, U, phi, _ = path[-1]
-    seconds = time.perf_counter() - start
-    std, sigma = fe.std(lu, U, phi, observations)
-    steps = len(path) - 1
-    message = f"{'converged' if steps < iterations else 'stopped'} after {steps} Gauss-Newton steps"
-    return _direction_result(phi, std, sigma, steps, seconds, "gauss-newton", message=message,
-                             history={"angle": [math.degrees(p[2]) for p in path], "loss": [p[3] for p in path]})
+    phi0 = _best_start(fe, observations, ANGLE_START_GRID) if angle0 is None else _check_angle(angle0)
+    phi, std, sigma, steps, message, path = _gauss_newton(fe, observations, phi0, iterations, tol, MAX_ANGLE_STEP)
+    return _angle_estimate(phi, std, sigma, steps, time.perf_counter() - start, "gauss-newton", message=message,
+                           history={"angle": [math.degrees(p[2]) for p in path], "loss": [p[3] for p in path]})
 
 
 def fe_least_squares_direction(observations: Observations, eps: float, n: int = 48,
-                               speed: float = SPEED) -> DirectionResult:
+                               speed: float = SPEED) -> Estimate:
     """The classical anchor for φ: scipy's bounded Brent search of the misfit over :data:`ANGLE_BOUNDS`, one
     Galerkin solve (assembly included) per evaluation, on the same P2 space."""
     from scipy.optimize import minimize_scalar
@@ -460,5 +449,5 @@ def fe_least_squares_direction(observations: Observations, eps: float, n: int = 
     fe = _Direction(eps, n, observations.x, speed)
     lu = fe.factor(found.x)
     std, sigma = fe.std(lu, lu.solve(fe.F), found.x, observations)
-    return _direction_result(found.x, std, sigma, int(found.nfev), seconds, "fe-least-squares",
+    return _angle_estimate(found.x, std, sigma, int(found.nfev), seconds, "fe-least-squares",
                              message=str(found.message))

@@ -31,7 +31,7 @@ def run_cell(eps: float, noise: float, seeds: int, points: int, n: int) -> dict:
         data = synthetic_observations(eps, noise, points, seed)
         rows["cramer_rao"].append(cramer_rao_std(data, eps, n=n))
         for key, result in (("ngd", estimate_eps(data, n=n)), ("anchor", fe_least_squares(data, n=n))):
-            rows[key].append({"estimate": result.eps_estimate, "std": result.eps_std, "covers": result.covers(eps),
+            rows[key].append({"estimate": result.value, "std": result.std, "covers": result.covers(eps),
                               "iterations": result.iterations, "seconds": result.seconds})
     return rows
 

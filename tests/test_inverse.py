@@ -12,7 +12,7 @@ from femngd.inverse import (Observations, constrained_variance, cramer_rao_std, 
 @pytest.mark.parametrize("eps, n", [(0.1, 256), (0.03, 512)])     # P2 bias ~ (h/ε)³: 5e-6 at (0.03, 256)
 def test_noise_free_data_from_the_exact_solution_recover_eps(eps, n):
     result = estimate_eps(synthetic_observations(eps, noise=0.0, points=100, seed=1), n=n)
-    assert abs(result.eps_estimate / eps - 1) < 1e-6, result.eps_estimate
+    assert abs(result.value / eps - 1) < 1e-6, result.value
     assert result.noise_estimate < 1e-6 and result.message.startswith("converged")
 
 
@@ -40,8 +40,8 @@ def test_constrained_variance_is_the_schur_complement_of_the_penalized_gauss_new
 def test_agrees_with_fe_constrained_least_squares_in_fewer_solves():
     data = synthetic_observations(0.01, noise=0.01, points=100, seed=2)
     ours, anchor = estimate_eps(data), fe_least_squares(data)
-    assert abs(ours.eps_estimate / anchor.eps_estimate - 1) < 1e-5
-    assert abs(ours.eps_std / anchor.eps_std - 1) < 1e-3
+    assert abs(ours.value / anchor.value - 1) < 1e-5
+    assert abs(ours.std / anchor.std - 1) < 1e-3
     assert ours.iterations < anchor.iterations
 
 
@@ -50,9 +50,9 @@ def test_uncertainty_covers_the_truth_over_seeds():
     a standard deviation off by a factor 2 would cover ~14 (too small) or all 20 with intervals twice as wide."""
     results = [estimate_eps(synthetic_observations(0.1, 0.01, 100, seed)) for seed in range(20)]
     assert sum(r.covers(0.1) for r in results) >= 17
-    errors = np.array([abs(r.eps_estimate / 0.1 - 1) for r in results])
+    errors = np.array([abs(r.value / 0.1 - 1) for r in results])
     assert errors.max() <= 0.02
-    stds = np.array([r.eps_std for r in results]) / 0.1
+    stds = np.array([r.std for r in results]) / 0.1
     assert 0.5 < np.sqrt(np.mean(errors ** 2)) / np.mean(stds) < 1.5      # std matches the actual spread
 
 
@@ -63,7 +63,7 @@ def test_the_spread_over_noise_draws_is_the_cramer_rao_bound():
     rng = np.random.default_rng(0)
     exact = synthetic_observations(0.03, noise=0.0, points=100, seed=4).u
     logs = [np.log(estimate_eps(Observations(clean.x, exact + clean.noise * rng.standard_normal(100)), n=128,
-                                eps0=0.03).eps_estimate) for _ in range(200)]
+                                eps0=0.03).value) for _ in range(200)]
     assert abs(np.std(logs) / bound - 1) < 0.15               # 200 draws: the sample std is within ~5% (1σ)
     with pytest.raises(ValueError, match="^observations"):
         cramer_rao_std(Observations(clean.x, clean.u), 0.03)
@@ -72,8 +72,8 @@ def test_the_spread_over_noise_draws_is_the_cramer_rao_bound():
 def test_a_far_start_is_chosen_from_the_grid():
     data = synthetic_observations(0.01, noise=0.01, points=100, seed=1)
     stuck = estimate_eps(data, eps0=1e-4)
-    assert stuck.eps_estimate < 1e-3                           # the misfit is flat there: one start is not enough
-    assert abs(estimate_eps(data).eps_estimate / 0.01 - 1) < 0.1
+    assert stuck.value < 1e-3                           # the misfit is flat there: one start is not enough
+    assert abs(estimate_eps(data).value / 0.01 - 1) < 0.1
 
 
 @pytest.mark.parametrize("text, match", [
@@ -145,7 +145,7 @@ def test_direction_from_noise_free_data_on_the_model_mesh_is_recovered_from_a_fa
 
     data = synthetic_observations_2d(30.0, 0.05, noise=0.0, points=150, seed=2, n_reference=24)
     result = estimate_direction(data, 0.05, n=24, angle0=70.0)
-    assert abs(result.angle_estimate - 30.0) < 1e-6 and result.message.startswith("converged")
+    assert abs(result.value - 30.0) < 1e-6 and result.message.startswith("converged")
     assert result.history["angle"][0] == pytest.approx(70.0)
 
 
@@ -173,8 +173,8 @@ def test_direction_agrees_with_fe_constrained_least_squares_and_covers_the_truth
 
     data = synthetic_observations_2d(60.0, 0.05, noise=0.01, points=200, seed=3, n_reference=32)
     ours, anchor = estimate_direction(data, 0.05, n=32), fe_least_squares_direction(data, 0.05, n=32)
-    assert abs(ours.angle_estimate - anchor.angle_estimate) < 1e-5
-    assert ours.covers(60.0) and 0 < ours.angle_std < 2.0
+    assert abs(ours.value - anchor.value) < 1e-5
+    assert ours.covers(60.0) and 0 < ours.std < 2.0
 
 
 def test_cli_unknown_b_json_contract_and_bad_input(tmp_path, capsys):

@@ -20,9 +20,8 @@ from .common import format_rows, positive_float, positive_int, print_json
 __all__ = ["register", "run_inverse"]
 
 #: summary keys of an estimate (JSON contract): ε (1D), the direction of b (2D, key → attribute)
-ESTIMATE_KEYS = {"eps": {"eps_estimate": "eps_estimate", "eps_std": "eps_std", "eps_interval": "eps_interval"},
-                 "b": {"b_angle_estimate": "angle_estimate", "b_angle_std": "angle_std",
-                       "b_angle_interval": "angle_interval"}}
+ESTIMATE_KEYS = {"eps": {"eps_estimate": "value", "eps_std": "std", "eps_interval": "interval"},
+                 "b": {"b_angle_estimate": "value", "b_angle_std": "std", "b_angle_interval": "interval"}}
 COMMON_KEYS = ("noise_estimate", "iterations", "seconds", "method", "message")
 
 
