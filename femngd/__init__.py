@@ -6,9 +6,9 @@ training loop, presets and studies.
 """
 __version__ = "0.1.0"
 
-from .fem import (MESHES, PROBLEMS, AdvectionDiffusion, problem_family, FESpace, assemble_system, corner_layer_2d, galerkin, layer_1d, load_mesh,
-                  make_mesh, make_problem, poisson_2d, shipped_mesh, shishkin_mesh_1d, smooth_2d, supg,
-                  uniform_mesh_1d, unit_square_mesh)
+from .fem import (MESHES, PROBLEMS, AdvectionDiffusion, FESpace, assemble_system, corner_layer_2d, galerkin,
+                  layer_1d, load_mesh, make_mesh, make_problem, poisson_2d, problem_family, shipped_mesh,
+                  shishkin_mesh_1d, smooth_2d, supg, uniform_mesh_1d, unit_square_mesh)
 from .kernels import cross_gram, gram, point_gram, pullback, streaming_gram
 from .models import (MLP, FECoefficients, Fourier, FreeKnotP1, HardDirichlet, Legendre, PeriodicBump,
                      ShallowNetwork)
