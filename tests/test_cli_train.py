@@ -163,3 +163,12 @@ def test_demo_and_study_refuse_an_out_file(capsys, tmp_path, command):
     assert main([*command, "--quiet", "--out", str(target)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("femngd: error: --out:") and "\n" not in err and target.read_text() == "x"
+
+
+def test_json_reports_points_per_step_and_the_kernel_and_diagnostics_options(capsys):
+    out = run_json(capsys, "--model", "mlp", "--width", "12", "--depth", "2", "--loss", "strong-residual", "--points",
+                   "random", "--samples", "30", "--gram", "kernel", "--diagnostics", "2", "--iterations", "4")
+    assert out["n_points"] == 30 and out["n_params"] > 30
+    ranks = out["history"]["rank"][1:]
+    assert ranks[0] > 0 and ranks[1] == -1 and ranks[2] > 0        # rank and condition every 2nd Gram matrix
+    assert run_json(capsys, "--iterations", "1")["n_points"] == 31       # FE coefficients: the interior DOFs

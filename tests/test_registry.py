@@ -31,7 +31,7 @@ def test_a_registry_takes_the_factory_keywords_as_its_options_and_refuses_others
 def test_every_optimizer_recipe_declares_exactly_what_it_consumes():
     """Each declared option changes the optimizer built (so none is silently ignored)."""
     values = {"lr": 0.5, "momentum": 0.5, "restart": "gradient", "solve": "penrose", "reg": 1e-6, "step": "armijo",
-              "search": "whole", "damping": 0.05, "memory": 5}
+              "search": "whole", "damping": 0.05, "memory": 5, "diagnostics": 3}
     for name in OPTIMIZERS:
         base = repr(vars(build_optimizer(name)))
         for option in OPTIMIZERS.entry(name).options:

@@ -1,6 +1,6 @@
 """``femngd train``: train one model by natural gradient (or a baseline) and compare it with Galerkin.
 
-Output: a two-column table, or with ``--json`` one object (``final_loss``, ``iterations``,
+Output: a two-column table, or with ``--json`` one object (``final_loss``, ``iterations``, ``n_points``,
 ``relative_l2_error_galerkin``, ``relative_l2_error_exact``, ``diverged``, ``seconds``,
 ``history`` of per-iteration lists, ``seconds`` cumulative). ``--out DIR`` writes the same
 object to DIR/results.json and the final parameters to DIR/params.npz, each atomically
@@ -29,8 +29,8 @@ EXIT_DIVERGED = 3
 HISTORY_KEYS = ("loss", "relative_l2_error_galerkin", "relative_l2_error_exact", "step", "seconds")
 SUMMARY_ERRORS = ("relative_l2_error_galerkin", "relative_h1_error_galerkin", "relative_l2_error_exact")
 #: options that choose the method; a free-knot or network run naming none of them runs an ε-robust recipe
-METHOD_OPTIONS = ("loss", "metric", "bc", "points", "samples", "optimizer", "solve", "step", "reg", "lr", "momentum",
-                  "search")
+METHOD_OPTIONS = ("loss", "metric", "bc", "points", "samples", "gram", "optimizer", "solve", "step", "reg", "lr",
+                  "momentum", "search", "diagnostics")
 
 
 def _momentum(text: str) -> float | str:
@@ -76,6 +76,8 @@ def _given_optimizer_options(args: argparse.Namespace) -> dict[str, Any]:
              if getattr(args, key) is not None}
     if args.restart:
         given["restart"] = args.restart
+    if args.diagnostics is not None:          # 0: none, 1: every Gram matrix, k: every k-th
+        given["diagnostics"] = {0: False, 1: True}.get(args.diagnostics, args.diagnostics)
     return given
 
 
@@ -86,7 +88,7 @@ PRESET_FIXED = ("eps", "n", "dim", "problem", "degree", "mesh", "model", "activa
 MODEL_ARGUMENTS = {"width": "width", "depth": "depth", "activation": "activation", "poly_degree": "degree",
                    "modes": "n_modes", "knots": "n_knots", "bc": "bc"}
 #: command-line objective options → the loss option each one is
-OBJECTIVE_ARGUMENTS = {"bc": "bc", "points": "points", "samples": "samples"}
+OBJECTIVE_ARGUMENTS = {"bc": "bc", "points": "points", "samples": "samples", "gram": "gram"}
 #: the JSON ``optimizer`` and ``loss`` of the recipes' runs
 RECIPE_LABELS = {"freeknot": ("freeknot-recipe", "knot-dual-residual"), "network": ("network-recipe", "fe-residual-dual")}
 
@@ -164,21 +166,22 @@ def spec_from_args(args: argparse.Namespace):
                              strict=tuple(a for a in MODEL_ARGUMENTS if a != "bc"))
     loss = args.loss or DEFAULT_LOSS
     objective_options = _options(args, OBJECTIVE_ARGUMENTS, LOSSES.entry(loss).options, f"loss {loss!r}",
-                                 strict=("points", "samples"))
+                                 strict=("points", "samples", "gram"))
     return RunSpec(**base, model_options=model_options, loss=args.loss, metric=args.metric,
                    objective_options=objective_options, optimizer=args.optimizer,
                    optimizer_options=_given_optimizer_options(args))
 
 
-def _summary(args, parts, result, loss_name: str, optimizer_name: str, model, seconds: float) -> dict[str, Any]:
-    """The JSON payload of a run (module doc)."""
+def _summary(args, parts, result, loss_name: str, optimizer_name: str, model, objective,
+             seconds: float) -> dict[str, Any]:
+    """The JSON payload of a run (module doc); ``n_points``: the objective's points per step."""
     history = result.history
     last = lambda key: history[key][-1] if history.get(key) else math.nan
     space = parts["space"]
     return {
         "problem": parts["problem"].name, "eps": parts["problem"].eps, "preset": args.preset, "model": repr(model),
         "n_params": int(model.n_params), "dofs": int(space.n_dofs) if space is not None else None,
-        "loss": loss_name, "optimizer": optimizer_name, "final_loss": last("loss"),
+        "loss": loss_name, "optimizer": optimizer_name, "n_points": objective.n_points, "final_loss": last("loss"),
         "iterations": int(result.iterations), **{key: last(key) for key in SUMMARY_ERRORS},
         "diverged": bool(result.diverged), "message": result.message, "seconds": seconds,
         "auto_momentum": result.info.get("auto_momentum"),
@@ -203,15 +206,15 @@ def run_training(args: argparse.Namespace) -> tuple[dict[str, Any], np.ndarray, 
         parts = {"problem": problem, "space": space,                 # what the errors measured: the model itself
                  "objective": result.info.get("values", result.info["objective"])}
         optimizer_name, loss_name = RECIPE_LABELS[spec.recipe]
-        model = result.info["model"]
+        model, objective = result.info["model"], result.info["objective"]
     else:
         built = spec.build()
         parts = {"problem": built.problem, "space": built.space, "model": built.model, "objective": built.objective,
                  "meter": built.meter, "optimizer": built.optimizer}
         result = built.train(iterations=100 if args.iterations is None else args.iterations, tol=args.tol,
                              progress=not args.quiet)
-        optimizer_name, loss_name, model = built.optimizer.name, spec.loss_name, built.model
-    payload = _summary(args, parts, result, loss_name, optimizer_name, model, time.perf_counter() - start)
+        optimizer_name, loss_name, model, objective = built.optimizer.name, spec.loss_name, built.model, built.objective
+    payload = _summary(args, parts, result, loss_name, optimizer_name, model, objective, time.perf_counter() - start)
     return payload, result.theta, parts
 
 
@@ -276,6 +279,8 @@ CHOICE_OPTIONS = (
     ("--bc", "bcs", "hard: v = d(x) N(x) + lift; interior: FE losses on interior DOFs (also kl); penalty: boundary "
      "penalty (strong residual) (default: hard)"),
     ("--points", "points", "strong-residual points (default: quadrature)"),
+    ("--gram", "grams", "how the strong residual holds G = JᵀWJ: auto (the m × m kernel J Jᵀ when there are fewer "
+     "points m than parameters p, else p × p), dense or kernel (default: auto)"),
     ("--metric", "metrics", "metric of the natural gradient (default: gauss-newton)"),
     ("--optimizer", "optimizers", "optimizer (default: ngd)"),
     ("--search", "searches", "what the line search scales: the descent direction, the momentum added at full β "
@@ -298,16 +303,20 @@ def _add_method_arguments(parser: argparse.ArgumentParser, names: dict[str, tupl
                         help="Tikhonov λ (relative) or cutoff (default: 1e-10; preset eps·p)")
     parser.add_argument("--lr", type=_learning_rate, default=None,
                         help="(initial) step size, or 'auto' for 2/(λ₁+λ_n) (default: 1)")
+    parser.add_argument("--diagnostics", type=_non_negative_int, default=None, metavar="K",
+                        help="rank and condition of the Tikhonov solves for every K-th Gram matrix (0: none; "
+                        "default: 1, every one; an eigvalsh each)")
 
 
 def register(subparsers: Any) -> None:
     """Add the ``train`` sub-command."""
     from femngd.natural import BC_NAMES, LOSSES, METRICS, MODELS, POINT_NAMES, SOLVES
+    from femngd.natural.kernel_gram import GRAM_FORMS
     from femngd.optim import OPTIMIZERS, RESTARTS, SEARCHES, STEP_RULES
 
     names = {"models": MODELS.names(), "losses": LOSSES.names(), "bcs": BC_NAMES, "points": POINT_NAMES,
              "metrics": METRICS.names(), "optimizers": OPTIMIZERS.names(), "solves": SOLVES.names(),
-             "steps": STEP_RULES.names(), "restarts": RESTARTS, "searches": SEARCHES}
+             "steps": STEP_RULES.names(), "restarts": RESTARTS, "searches": SEARCHES, "grams": GRAM_FORMS}
     parser = subparsers.add_parser(
         "train", help="train a model by natural gradient descent and compare with Galerkin",
         description="Train a parametric model (FE coefficients, features, networks, free knots) on an "

@@ -92,6 +92,11 @@ class FEObjective(TangentObjective):
             raise ValueError(f"target: expected {n} finite interior values, got shape {U.shape}")
         return U
 
+    @property
+    def n_points(self) -> int:
+        """The interior DOFs the model is evaluated at."""
+        return len(self.points)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(loss={self.loss_name!r}, metric={self.metric!r}, model={self.model!r})"
 

@@ -44,6 +44,11 @@ class KLDivergence(TangentObjective):
         self.M = space.mass()
         self.lumped = np.asarray(self.M.sum(axis=1)).ravel()
 
+    @property
+    def n_points(self) -> int:
+        """The DOFs the log-density is evaluated at."""
+        return len(self.points)
+
     def __repr__(self) -> str:
         return f"KLDivergence(metric={self.metric!r}, model={self.model!r})"
 

@@ -73,6 +73,11 @@ class KnotDualResidual(Objective):
         P[-1, -1] = 1.0
         self.P = P
 
+    @property
+    def n_points(self) -> int:
+        """The nodes of the test mesh (every trial cell refined ``refine`` times)."""
+        return self.P.shape[0]
+
     # --- the residual and its parts ------------------------------------------------------------
 
     def _mesh(self, theta: np.ndarray):

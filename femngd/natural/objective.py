@@ -81,6 +81,12 @@ class Objective(Measurable):
     #: name of the metric used by :meth:`linearize`: "l2", "h1" or "gauss-newton"
     metric: str
 
+    @property
+    def n_points(self) -> int | None:
+        """The points (or DOFs) the model is evaluated at per step, boundary points included: what one
+        iteration's cost grows with (None for an objective without points)."""
+        return None
+
     def remember(self, theta: np.ndarray) -> None:
         """θ_k before :meth:`resample`: adaptive samplers draw the next points from a density at θ_k;
         the others ignore it."""

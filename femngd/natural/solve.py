@@ -119,7 +119,8 @@ class GramSolver:
         self._last_due = False
 
     def __repr__(self) -> str:
-        return f"GramSolver({self.method!r}, reg={self.reg:g})"
+        schedule = "" if self.diagnostics is True else f", diagnostics={self.diagnostics!r}"
+        return f"GramSolver({self.method!r}, reg={self.reg:g}{schedule})"
 
     def solve(self, G: np.ndarray, rhs: np.ndarray) -> SolveResult:
         """The regularized solution of G x = rhs with the rank and condition of G.

@@ -189,6 +189,11 @@ class StrongResidual(TangentObjective):
         ε is the problem's number here; a parametric objective returns one ε per point."""
         return self.problem.source(x), _velocity(self.problem, x), self.problem.eps
 
+    @property
+    def n_points(self) -> int:
+        """Interior points of the residual plus boundary points of the penalty."""
+        return len(self.points) + (0 if self.boundary is None else len(self.boundary[0]))
+
     def resample(self, rng: np.random.Generator) -> None:
         """Draw m new points: uniform in (0, 1)^d, or from the optimal or residual density at the last θ."""
         if self.sampler == "fixed":

@@ -57,15 +57,15 @@ class Gradient(Direction):
 class Spring(Direction):
     """d_k = −(G_k + λI)⁻¹(∇L − λμ d_{k−1}), μ = β of the state, λ = ``damping`` (absolute)."""
 
-    def __init__(self, damping: float = 1e-3):
+    def __init__(self, damping: float = 1e-3, diagnostics: bool | int = True):
         damping = float(damping)
         if not (np.isfinite(damping) and damping > 0):
             raise ValueError(f"damping: must be finite and > 0, got {damping}")
         self.damping = damping
-        self.solver = GramSolver("tikhonov", damping, relative=False)
+        self.solver = GramSolver("tikhonov", damping, relative=False, diagnostics=diagnostics)
 
     def __repr__(self) -> str:
-        return f"Spring(damping={self.damping:g})"
+        return f"Spring(damping={self.damping:g}, {self.solver!r})"
 
     def __call__(self, lin, state, solve):
         G, mu = lin.gram, state.beta_k()

@@ -11,7 +11,9 @@ declares are the only ones it takes (any other is an error naming it, never a si
 * ``solve``/``reg``: the regularized Gram solve (:data:`femngd.natural.SOLVES`; default Tikhonov, 1e-10);
 * ``step``: the step rule (:data:`~femngd.optim.steps.STEP_RULES`; default fixed);
 * ``restart``: True or "function", or "gradient"; ``search``: "direction" (default) or "whole";
-* ``damping``: SPRING's λ (default 1e-3); ``memory``: L-BFGS's number of pairs (default 20).
+* ``damping``: SPRING's λ (default 1e-3); ``memory``: L-BFGS's number of pairs (default 20);
+* ``diagnostics``: the rank and condition of the Tikhonov solves for every Gram matrix (True, the default),
+  none (False) or every k-th (an integer k): one eigvalsh, which can cost more than the solve itself.
 """
 from __future__ import annotations
 
@@ -78,20 +80,23 @@ def _step_rule(lr: Any, step: str | None, auto: bool):
     return make_step(step or "fixed", 1.0 if lr is None else _number_lr(lr))
 
 
-def _solver(solve: str | Any | None, reg: float | None) -> Any:
-    """The regularized Gram solve: a :class:`~femngd.natural.solve.GramSolver` by name, or a user's
-    object with ``solve(G, rhs) -> SolveResult`` (then ``reg`` belongs to it)."""
+def _solver(solve: str | Any | None, reg: float | None, diagnostics: bool | int | None = None) -> Any:
+    """The regularized Gram solve: a :class:`~femngd.natural.solve.GramSolver` by name (``diagnostics``: rank
+    and condition for every Gram, none, or every k-th), or a user's object with ``solve(G, rhs) -> SolveResult``
+    (then ``reg`` and ``diagnostics`` belong to it)."""
     if solve is not None and not isinstance(solve, str):
-        if reg is not None:
-            raise ValueError("reg: a solver object carries its own regularization")
+        for key, value in (("reg", reg), ("diagnostics", diagnostics)):
+            if value is not None:
+                raise ValueError(f"{key}: a solver object carries its own {key}")
         return solve
-    return GramSolver(solve or "tikhonov", 1e-10 if reg is None else reg)
+    return GramSolver(solve or "tikhonov", 1e-10 if reg is None else reg,
+                      diagnostics=True if diagnostics is None else diagnostics)
 
 
-def _plain(name: str, direction, lr, solve=None, reg=None, step=None) -> Descent:
+def _plain(name: str, direction, lr, solve=None, reg=None, step=None, diagnostics=None) -> Descent:
     """Plain descent (no momentum) along ``direction``; ``lr="auto"``: the optimal fixed step."""
     auto = lr == "auto"
-    return Descent(direction, step=_step_rule(lr, step, auto), solver=_solver(solve, reg), name=name,
+    return Descent(direction, step=_step_rule(lr, step, auto), solver=_solver(solve, reg, diagnostics), name=name,
                    auto="step" if auto else None)
 
 
@@ -102,7 +107,7 @@ def _beta(momentum: Any) -> float | Callable[[int], float]:
 
 
 def _with_momentum(name: str, direction, transform: type[mom.Momentum], lr=None, momentum=None, restart=False,
-                   solve=None, reg=None, step=None, search=None) -> Descent:
+                   solve=None, reg=None, step=None, search=None, diagnostics=None) -> Descent:
     """Descent along ``direction`` with the momentum ``transform``; ``momentum="auto"``: Polyak's
     (heavy ball) or Nesterov's (look-ahead transforms) α and β from the spectrum at θ₀."""
     auto = momentum == "auto"
@@ -118,15 +123,17 @@ def _with_momentum(name: str, direction, transform: type[mom.Momentum], lr=None,
                          "diverges (plain descent needs α < 2/λ_max); use nnesterov/nesterov with 'auto' or a line search")
     kind = ("nesterov" if transform.lookahead else "heavy-ball") if auto else None
     return Descent(direction, transform(0.0 if auto else _beta(momentum)), _step_rule(lr, step, auto),
-                   _solver(solve, reg), restart, name=name, search=search or "direction", auto=kind)
+                   _solver(solve, reg, diagnostics), restart, name=name, search=search or "direction", auto=kind)
 
 
 def _register_momentum(name: str, direction: Callable[[], Any], transform: type[mom.Momentum], doc: str,
                        natural: bool) -> None:
     """Register the momentum recipe ``name`` (parameter-space ones take no solve/reg: they solve nothing)."""
     if natural:
-        def recipe(lr=None, momentum=None, restart=False, solve=None, reg=None, step=None, search=None):
-            return _with_momentum(name, direction(), transform, lr, momentum, restart, solve, reg, step, search)
+        def recipe(lr=None, momentum=None, restart=False, solve=None, reg=None, step=None, search=None,
+                   diagnostics=None):
+            return _with_momentum(name, direction(), transform, lr, momentum, restart, solve, reg, step, search,
+                                  diagnostics)
     else:
         def recipe(lr=None, momentum=None, restart=False, step=None, search=None):
             return _with_momentum(name, direction(), transform, lr, momentum, restart, None, None, step, search)
@@ -134,8 +141,8 @@ def _register_momentum(name: str, direction: Callable[[], Any], transform: type[
 
 
 @OPTIMIZERS.register("ngd", doc="natural gradient descent: θ ← θ − s G⁺∇L")
-def _ngd(lr=None, solve=None, reg=None, step=None):
-    return _plain("ngd", Natural(), lr, solve, reg, step)
+def _ngd(lr=None, solve=None, reg=None, step=None, diagnostics=None):
+    return _plain("ngd", Natural(), lr, solve, reg, step, diagnostics)
 
 
 @OPTIMIZERS.register("gd", doc="gradient descent: θ ← θ − s ∇L")
@@ -169,8 +176,9 @@ _register_momentum("nesterov", Gradient, mom.Nesterov, "parameter-space Nesterov
 
 
 @OPTIMIZERS.register("spring", doc="SPRING: d = −(G + λI)⁻¹(∇L − λμ d_{k−1}), μ = momentum, λ = damping")
-def _spring(lr=None, momentum=None, restart=False, step=None, search=None, damping=None):
+def _spring(lr=None, momentum=None, restart=False, step=None, search=None, damping=None, diagnostics=None):
     if momentum == "auto":
         raise ValueError("momentum: 'auto' tunes heavy ball or Nesterov; SPRING's μ is a number in [0, 1)")
-    return Descent(Spring(1e-3 if damping is None else damping), mom.Momentum(_beta(momentum)),
+    return Descent(Spring(1e-3 if damping is None else damping, True if diagnostics is None else diagnostics),
+                   mom.Momentum(_beta(momentum)),
                    _step_rule(lr, step, False), GramSolver(), restart, name="spring", search=search or "direction")
